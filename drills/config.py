@@ -1,0 +1,184 @@
+"""Settings: the one frozen configuration object the CLI and the tests build and pass down.
+
+Sources, later ones winning: documented defaults, the config file (``drill.toml``), then
+explicit overrides (CLI options, test fixtures). Nothing in ``drills/`` reads ``os.environ``;
+the CLI does, once, and passes what it found in as overrides.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from drills.errors import ConfigError
+
+__all__ = ["KNOWN_REGIONS", "Settings", "generate_db_password", "load_settings"]
+
+# The commercial AWS regions; a region outside this list is a typo, not a new region.
+KNOWN_REGIONS = frozenset(
+    {
+        "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+        "ap-southeast-4", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
+        "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+        "il-central-1", "me-central-1", "me-south-1", "sa-east-1", "us-east-1", "us-east-2",
+        "us-west-1", "us-west-2",
+    }
+)  # fmt: skip
+
+_SUFFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
+# RDS MySQL master password: 8-41 printable ASCII, not '/', '"', '@' or space.
+_DB_PASSWORD = re.compile(r'^[\x21-\x7e]{8,41}$')
+_DB_PASSWORD_FORBIDDEN = set('/"@ ')
+
+
+def generate_db_password() -> str:
+    """A random password RDS accepts, for embedded runs where none was given."""
+    return "Df1-" + secrets.token_urlsafe(18)
+
+
+class Settings(BaseModel):
+    """Everything a drill needs to know, validated once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backend: Literal["embedded", "aws"] = "embedded"
+    environment_suffix: str = "dev"
+    primary_region: str = "eu-west-2"
+    dr_region: str = "us-east-1"
+    db_username: str = "admin"
+    db_password: SecretStr = Field(default_factory=lambda: SecretStr(generate_db_password()))
+    aws_profile: str | None = None
+
+    # Drill time: 60x means one real second is one drill minute. The aws backend is 1x.
+    time_scale: float = Field(default=60.0, gt=0, le=10_000)
+    probe_interval_s: float = Field(default=10.0, gt=0)
+    probe_timeout_s: float = Field(default=8.0, gt=0)
+    marker_interval_s: float = Field(default=2.0, gt=0)
+    recovery_consecutive: int = Field(default=3, ge=1)
+    decide_delay_s: float = Field(default=0.0, ge=0)
+
+    rto_objective_s: float = Field(default=900.0, gt=0)
+    rpo_objective_s: float = Field(default=5.0, ge=0)
+
+    seed: int | None = None
+    latency: dict[str, float] = Field(default_factory=dict)
+
+    runs_dir: Path = Path("runs")
+    operator: str | None = None
+    api_timeout_s: float = Field(default=10.0, gt=0)
+    api_max_attempts: int = Field(default=3, ge=1, le=20)
+
+    @field_validator("environment_suffix")
+    @classmethod
+    def _suffix(cls, v: str) -> str:
+        if not _SUFFIX.match(v):
+            raise ValueError(
+                "must be 1-20 lowercase letters, digits or hyphens, not starting or ending "
+                "with a hyphen (it becomes part of stack, database and cluster names)"
+            )
+        return v
+
+    @field_validator("primary_region", "dr_region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if v not in KNOWN_REGIONS:
+            raise ValueError(f"{v!r} is not an AWS region (e.g. eu-west-2, us-east-1)")
+        return v
+
+    @field_validator("db_password")
+    @classmethod
+    def _password(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        if not _DB_PASSWORD.match(raw) or _DB_PASSWORD_FORBIDDEN & set(raw):
+            raise ValueError(
+                "must be 8-41 printable ASCII characters without '/', '\"', '@' or spaces "
+                "(the RDS MySQL rules)"
+            )
+        return v
+
+    @field_validator("db_username")
+    @classmethod
+    def _username(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,15}$", v):
+            raise ValueError("must be 1-16 letters, digits or underscores, starting with a letter")
+        return v
+
+    @property
+    def primary_stack(self) -> str:
+        """Name of the primary region's stack."""
+        return f"streamflix-dr-primary-{self.environment_suffix}"
+
+    @property
+    def dr_stack(self) -> str:
+        """Name of the DR region's stack."""
+        return f"streamflix-dr-secondary-{self.environment_suffix}"
+
+    @property
+    def replica_id(self) -> str:
+        """Identifier of the cross-region read replica in the DR region."""
+        return f"streamflix-db-replica-{self.environment_suffix}"
+
+    @property
+    def dr_cluster(self) -> str:
+        """Name of the DR ECS cluster."""
+        return f"streamflix-cluster-dr-{self.environment_suffix}"
+
+    @property
+    def dr_service(self) -> str:
+        """Name of the DR ECS service."""
+        return f"streamflix-service-dr-{self.environment_suffix}"
+
+    @property
+    def primary_cluster(self) -> str:
+        """Name of the primary ECS cluster."""
+        return f"streamflix-cluster-{self.environment_suffix}"
+
+    @property
+    def primary_service(self) -> str:
+        """Name of the primary ECS service."""
+        return f"streamflix-service-{self.environment_suffix}"
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in any output."""
+        return (self.db_password.get_secret_value(),)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "settings"
+        msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = "" if where == "db_password" or isinstance(value, dict) else f" (got {value!r})"
+        parts.append(f"{where}: {msg}{shown}")
+    return "; ".join(parts)
+
+
+def load_settings(
+    config_file: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build validated settings from defaults, an optional TOML file and overrides.
+
+    Raises:
+        ConfigError: the file is missing or malformed, or a value is invalid.
+    """
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            values.update(tomllib.loads(Path(config_file).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {str(config_file)!r} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {str(config_file)!r} is not valid TOML: {exc}") from None
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {_describe(exc)}") from None
