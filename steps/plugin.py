@@ -1,5 +1,9 @@
-"""pytest plugin that loads every step-definition module and the drill fixtures."""
+"""pytest plugin that loads the drill fixtures and every step-definition module."""
 
 from __future__ import annotations
 
-pytest_plugins = ["steps.fixtures"]
+pytest_plugins = [
+    "steps.fixtures",
+    "steps.deploy_steps",
+    "steps.drill_steps",
+]

@@ -1,0 +1,3 @@
+"""Step definitions (deploy_steps)."""
+
+from __future__ import annotations

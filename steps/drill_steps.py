@@ -1,0 +1,3 @@
+"""Step definitions (drill_steps)."""
+
+from __future__ import annotations
