@@ -63,6 +63,10 @@ class Settings(BaseModel):
     marker_interval_s: float = Field(default=2.0, gt=0)
     recovery_consecutive: int = Field(default=3, ge=1)
     decide_delay_s: float = Field(default=0.0, ge=0)
+    # Waits inside runbook steps and phases (drill seconds): how often to poll, how long at most.
+    poll_interval_s: float = Field(default=15.0, gt=0)
+    step_timeout_s: float = Field(default=3600.0, gt=0)
+    steady_state_samples: int = Field(default=3, ge=1)
 
     rto_objective_s: float = Field(default=900.0, gt=0)
     rpo_objective_s: float = Field(default=5.0, ge=0)

@@ -1,14 +1,51 @@
-"""Fixtures for scenarios and tests: settings, the embedded AWS, a client factory."""
+"""Fixtures for scenarios and tests: settings, the embedded AWS, a client factory, a drill.
+
+``drill run`` runs a feature through pytest and hands its settings in through a
+:class:`DrillCarrier` plugin; under ``make test`` the defaults below apply.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from drills.config import Settings, load_settings
+from drills.engine import Drill
 from infra.aws import ClientFactory
 from infra.embedded.moto_server import MotoServer
+
+__all__ = ["CARRIER_NAME", "DrillCarrier"]
+
+CARRIER_NAME = "drill-carrier"
+
+# Under `make test` drills run faster than the 60x of `make drill`; the accuracy bounds
+# are in probe intervals, which scale with the clock.
+TEST_TIME_SCALE = 120.0
+
+
+@dataclass
+class DrillCarrier:
+    """Carries settings into a pytest run started by the CLI, and the drills back out."""
+
+    settings: Settings
+    progress: Callable[[str], None] = lambda _msg: None
+    drills: list[Drill] = field(default_factory=list)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    """Keep the exception a scenario raised, so the drill's verdict can name it."""
+    report = yield
+    if call.when == "call" and call.excinfo is not None:
+        item.stash[_ERROR] = call.excinfo.value
+    return report
+
+
+_ERROR = pytest.StashKey[BaseException]()
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +66,45 @@ def aws(moto_server: MotoServer) -> Iterator[MotoServer]:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    """Default embedded settings."""
-    return load_settings()
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The CLI's settings when run by ``drill run``, else fast embedded test settings."""
+    carrier = request.config.pluginmanager.get_plugin(CARRIER_NAME)
+    if carrier is not None:
+        return carrier.settings  # type: ignore[no-any-return]
+    return load_settings(overrides={"runs_dir": tmp_path_factory.mktemp("runs"),
+                                    "time_scale": TEST_TIME_SCALE, "seed": 7})
 
 
 @pytest.fixture
 def clients(aws: MotoServer, settings: Settings) -> ClientFactory:
     """A client factory pointed at the (freshly reset) moto server."""
     return ClientFactory(endpoint_url=aws.endpoint_url, api_timeout_s=settings.api_timeout_s)
+
+
+_SCENARIO = pytest.StashKey[tuple[str, str]]()
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Remember which scenario of which feature file this test runs."""
+    request.node.stash[_SCENARIO] = (scenario.name, feature.filename)
+
+
+def _gherkin(request: pytest.FixtureRequest) -> tuple[str, str, str]:
+    name, filename = request.node.stash.get(_SCENARIO, (request.node.name, ""))
+    text = Path(filename).read_text(encoding="utf-8") if filename else ""
+    return name, filename, text
+
+
+@pytest.fixture
+def drill(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Drill]:
+    """A drill for this scenario; closed (faults reverted, verdict journaled) afterwards."""
+    carrier = request.config.pluginmanager.get_plugin(CARRIER_NAME)
+    scenario, feature, gherkin = _gherkin(request)
+    run = Drill(settings, scenario=scenario, feature=feature, gherkin=gherkin,
+                progress=carrier.progress if carrier else (lambda _m: None))
+    if carrier is not None:
+        carrier.drills.append(run)
+    try:
+        yield run
+    finally:
+        run.close(request.node.stash.get(_ERROR, None))

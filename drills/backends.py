@@ -1,0 +1,88 @@
+"""Backends: where a drill's AWS API and application live.
+
+The embedded backend starts moto on loopback, the region simulator (one canary per region,
+replication, DNS resolution, ground truth) and deploys the stack through the real
+CloudFormation API. Its ``stop()`` leaves no server, thread or socket behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drills.clock import Clock
+from drills.config import Settings
+from infra.aws import ClientFactory
+
+__all__ = ["EmbeddedBackend"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EmbeddedBackend:
+    """moto + region simulator + the deployed stack, all on 127.0.0.1."""
+
+    settings: Settings
+    clock: Clock
+    run_dir: Path
+    progress: Callable[[str], None] = lambda _msg: None
+
+    def __post_init__(self) -> None:
+        self.moto: Any = None
+        self.simulator: Any = None
+        self.clients: ClientFactory | None = None
+        self.deployment: Any = None
+
+    name = "embedded"
+    account = "embedded"
+
+    def start(self) -> None:
+        """Start moto and the region simulator."""
+        from infra.embedded.latency import LatencyModel
+        from infra.embedded.moto_server import MotoServer
+        from infra.embedded.simulator import RegionSimulator
+
+        self.moto = MotoServer().start()
+        self.moto.reset()
+        self.clients = ClientFactory(
+            endpoint_url=self.moto.endpoint_url, api_timeout_s=self.settings.api_timeout_s)
+        latency = LatencyModel.from_settings(self.settings)
+        self.simulator = RegionSimulator(
+            settings=self.settings, clock=self.clock, latency=latency,
+            truth_path=self.run_dir / "ground_truth.jsonl")
+        self.simulator.start()
+        self.progress(f"embedded AWS listening on {self.moto.endpoint_url}")
+
+    def deploy(self) -> Any:
+        """Deploy both stacks (steps 1-6 of the guide) and return the deployment."""
+        from infra.deploy import deploy
+
+        assert self.clients is not None
+        self.deployment = deploy(self.settings, self.clients, progress=self.progress)
+        return self.deployment
+
+    def resolve(self, hostname: str) -> str:
+        """Base URL that ``hostname`` reaches now, as a client honouring DNS TTL sees it."""
+        return str(self.simulator.resolve(hostname))
+
+    @property
+    def dataplane(self) -> Any:
+        """The simulator, which can take a region's application down."""
+        return self.simulator
+
+    def ground_truth(self) -> Any:
+        """What really happened, from the simulator."""
+        return self.simulator.ground_truth()
+
+    def stop(self) -> None:
+        """Stop the simulator, then moto; safe to call twice."""
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+        if self.moto is not None:
+            self.moto.stop()
+            self.moto = None

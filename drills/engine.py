@@ -1,0 +1,297 @@
+"""A drill run from start to finish: the phases every scenario goes through.
+
+``Drill`` owns the run folder, the clock, the journal, the backend and the probes. Scenario
+steps call its phases in order (open, steady state, inject, detect, fail over, await
+recovery, measure); :meth:`Drill.close` always runs last and reverts every injected fault,
+checks the revert by reading the state back, stops everything and journals the verdict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from drills import runinfo
+from drills.clock import Clock
+from drills.config import Settings
+from drills.errors import ConfigError, DrillError, MeasurementError, ProbeTimeout
+from drills.faults import Fault, FaultContext, FaultRegistry, default_registry
+from drills.measure import measure_rpo, measure_rto
+from drills.probes import MarkerWriter, Prober, read_markers
+from drills.runbooks.executor import FailoverTarget, RunbookContext, RunbookStep, execute
+from drills.runbooks.failover import failover_steps
+from drills.timeline import Timeline
+
+__all__ = ["Drill", "DrillResult", "Objectives"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Objectives:
+    """Recovery objectives in drill seconds."""
+
+    rto_seconds: float
+    rpo_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class DrillResult:
+    """What a drill measured, with the verdict against its objectives."""
+
+    rto_seconds: float
+    rpo_seconds: float
+    objectives: Objectives
+    served_region: str
+    lost_markers: tuple[int, ...]
+    ground_truth: Any = None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when every objective was met and nothing else failed."""
+        return not self.reasons
+
+
+@dataclass
+class Drill:
+    """One drill run. Use as a context manager, or call :meth:`close` yourself."""
+
+    settings: Settings
+    scenario: str
+    gherkin: str = ""
+    feature: str = ""
+    runbook: tuple[RunbookStep, ...] | None = None
+    registry: FaultRegistry = field(default_factory=default_registry)
+    progress: Callable[[str], None] = lambda _msg: None
+
+    def __post_init__(self) -> None:
+        self.clock = Clock(scale=self.settings.time_scale)
+        self.run_dir = runinfo.new_run_dir(self.settings.runs_dir, self.scenario)
+        self.timeline = Timeline(self.run_dir / "timeline.jsonl", self.clock,
+                                 secrets=self.settings.secrets())
+        self.objectives = Objectives(self.settings.rto_objective_s, self.settings.rpo_objective_s)
+        self.faults: list[Fault] = []
+        self.backend: Any = None
+        self.prober: Prober | None = None
+        self.writer: MarkerWriter | None = None
+        self.outage_start: float | None = None
+        self.detected_at: float | None = None
+        self.runbook_started_at: float | None = None
+        self.result: DrillResult | None = None
+        self._http = requests.Session()
+        self._closed = False
+        self._opened = False
+        self.exit_code: int | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def open(self) -> Drill:
+        """Journal the start, start the backend and deploy the stack."""
+        self._opened = True
+        self.timeline.record("run.started", **runinfo.describe_run(self))
+        with self.phase("setup"):
+            from drills.backends import EmbeddedBackend
+
+            self.backend = EmbeddedBackend(self.settings, self.clock, self.run_dir, self.progress)
+            self.backend.start()
+        with self.phase("deploy"):
+            self.backend.deploy()
+        return self
+
+    def set_objectives(self, *, rto_seconds: float, rpo_seconds: float) -> None:
+        """Set the objectives this run is judged against (from the scenario's text)."""
+        self.objectives = Objectives(rto_seconds, rpo_seconds)
+        if self._opened:
+            self.timeline.record("objectives", rto_seconds=rto_seconds, rpo_seconds=rpo_seconds)
+
+    def expect_regions(self, *, primary: str | None = None, dr: str | None = None) -> None:
+        """Refuse a scenario whose regions differ from the configured ones."""
+        for role, want, have in (("primary", primary, self.settings.primary_region),
+                                 ("DR", dr, self.settings.dr_region)):
+            if want is not None and want != have:
+                raise ConfigError(f"the scenario names {want!r} as the {role} region but the "
+                                  f"configuration says {have!r}; fix one of them")
+
+    def require_result(self) -> DrillResult:
+        """The measured result; raises if the drill has not measured yet."""
+        if self.result is None:
+            raise MeasurementError("RTO and RPO have not been measured in this run")
+        return self.result
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Journal a phase's start and end (and failure), and report progress."""
+        self.timeline.record("phase.started", phase=name)
+        self.progress(f"phase {name} (drill t={self.clock.now():.0f}s)")
+        try:
+            yield
+        except BaseException as exc:
+            status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            self.timeline.record("phase.finished", phase=name, status=status, error=str(exc))
+            raise
+        self.timeline.record("phase.finished", phase=name, status="ok")
+
+    # -- phases ----------------------------------------------------------------------------
+
+    def app_target(self) -> str:
+        """Base URL the application's DNS name leads to now."""
+        return self.backend.resolve(self.backend.deployment.app_dns_name)
+
+    def steady_state(self) -> None:
+        """Start probes and markers and wait until the app is healthy from the primary."""
+        s = self.settings
+        with self.phase("steady-state"):
+            self.prober = Prober(target=self.app_target, clock=self.clock,
+                                 interval_s=s.probe_interval_s, timeout_s=s.probe_timeout_s,
+                                 csv_path=self.run_dir / "probes.csv")
+            self.writer = MarkerWriter(target=self.app_target, clock=self.clock,
+                                       interval_s=s.marker_interval_s,
+                                       csv_path=self.run_dir / "markers.csv")
+            self.prober.start()
+            self.writer.start()
+            need = s.steady_state_samples
+            self._wait(lambda xs: _tail_ok(xs, need, s.primary_region),
+                       f"{need} healthy probes served by {s.primary_region}")
+
+    def inject(self, fault_name: str, **options: Any) -> Fault:
+        """Inject a fault by name; its time is the outage start."""
+        ctx = FaultContext(self.backend.clients, self.backend.dataplane,
+                           self.settings.primary_region, self.settings.dr_region)
+        fault = self.registry.create(fault_name, ctx, **options)
+        with self.phase("inject"):
+            self.faults.append(fault)
+            fault.inject()
+            event = self.timeline.record("fault.injected", fault=fault.name, target=fault.target)
+            self.outage_start = event.t
+        return fault
+
+    def detect(self) -> None:
+        """Wait until the probes declare the primary lost (N consecutive failures)."""
+        n = self.settings.recovery_consecutive
+        with self.phase("detect"):
+            self._wait(lambda xs: _failures_since(xs, self.outage_start or 0.0) >= n,
+                       f"{n} consecutive failed probes")
+            self.detected_at = self.timeline.record("outage.declared", by="probes",
+                                                    consecutive_failures=n).t
+
+    def fail_over(self) -> None:
+        """Wait the configured decision delay, then run the failover runbook."""
+        with self.phase("decide"):
+            self.clock.sleep(self.settings.decide_delay_s)
+        with self.phase("failover"):
+            self.runbook_started_at = self.clock.now()
+            steps = self.runbook or failover_steps(self.settings.dr_region)
+            execute(steps, self._runbook_context(), timeline=self.timeline)
+
+    def await_recovery(self) -> None:
+        """Wait until N consecutive probes are healthy and served by the DR region."""
+        s = self.settings
+        with self.phase("recovery"):
+            self._wait(lambda xs: _tail_ok(xs, s.recovery_consecutive, s.dr_region),
+                       f"{s.recovery_consecutive} healthy probes served by {s.dr_region}")
+
+    def measure(self) -> DrillResult:
+        """Stop the marker writer, read what survived in DR, and compute RTO and RPO."""
+        from drills.verdict import judge
+
+        assert self.prober and self.writer and self.outage_start is not None
+        with self.phase("measure"):
+            self.writer.stop()
+            surviving = read_markers(self.app_target(),
+                                     timeout=self.clock.real(self.settings.probe_timeout_s))
+            rto = measure_rto(self.prober.samples(), outage_start=self.outage_start,
+                              dr_region=self.settings.dr_region,
+                              consecutive=self.settings.recovery_consecutive,
+                              detected_at=self.detected_at,
+                              runbook_started_at=self.runbook_started_at)
+            rpo = measure_rpo(self.writer.acked(), surviving, outage_start=self.outage_start)
+            self.result = judge(self, rto, rpo)
+        return self.result
+
+    # -- cleanup ---------------------------------------------------------------------------
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Revert every fault (checked), stop probes and backend, journal the verdict."""
+        if self._closed:
+            return
+        self._closed = True
+        from drills.verdict import finish
+
+        try:
+            with contextlib.suppress(DrillError), self.phase("revert"):
+                self._revert_all()
+        finally:
+            for part in (self.prober, self.writer):
+                if part is not None:
+                    part.stop()
+            if self.backend is not None:
+                with self.phase("teardown"):
+                    self.backend.stop()
+            self._http.close()
+            finish(self, error)
+            self.timeline.close()
+
+    def _revert_all(self) -> None:
+        from drills.errors import RevertError
+
+        failed = []
+        for fault in reversed(self.faults):
+            try:
+                fault.revert()
+            except Exception as exc:  # revert every fault even when one of them fails
+                self.timeline.record("fault.revert_failed", fault=fault.name,
+                                     target=fault.target, error=str(exc))
+                failed.append(fault.name)
+                continue
+            verified = not fault.is_active()
+            kind = "fault.reverted" if verified else "fault.revert_failed"
+            self.timeline.record(kind, fault=fault.name, target=fault.target, verified=verified)
+            if not verified:
+                failed.append(fault.name)
+        if failed:
+            raise RevertError(f"faults still active after revert: {', '.join(failed)}")
+
+    def __enter__(self) -> Drill:
+        return self.open()
+
+    def __exit__(self, _t: object, exc: BaseException | None, _tb: object) -> None:
+        self.close(exc)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _wait(self, predicate: Callable[[list[Any]], bool], what: str) -> None:
+        assert self.prober is not None
+        if not self.prober.wait_for(predicate, timeout_s=self.settings.step_timeout_s):
+            raise ProbeTimeout(f"timed out after {self.settings.step_timeout_s:.0f}s waiting "
+                               f"for {what}", last=(self.prober.samples() or [None])[-1])
+
+    def _runbook_context(self) -> RunbookContext:
+        d = self.backend.deployment
+        s = self.settings
+        target = FailoverTarget(
+            replica_id=s.replica_id, dr_cluster=s.dr_cluster, dr_service=s.dr_service,
+            dr_alb_dns=d.dr_alb_dns, hosted_zone_id=d.hosted_zone_id,
+            app_dns_name=d.app_dns_name, health_check_id=d.health_check_id)
+        return RunbookContext(s, self.backend.clients, self.clock, target, self.backend.resolve,
+                              self._http)
+
+
+def _tail_ok(samples: list[Any], n: int, region: str) -> bool:
+    tail = samples[-n:]
+    return len(tail) == n and all(x.ok and x.region == region for x in tail)
+
+
+def _failures_since(samples: list[Any], start: float) -> int:
+    count = 0
+    for sample in reversed(samples):
+        if sample.t < start or sample.ok:
+            break
+        count += 1
+    return count

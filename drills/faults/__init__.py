@@ -1,0 +1,110 @@
+"""Faults: small classes with ``inject()``, ``revert()`` and ``is_active()``, found by name.
+
+A :class:`FaultRegistry` maps names to fault classes. It validates each class when it is
+registered and refuses a second class under a name already taken, naming both. The
+registry is an object the drill builds (:func:`default_registry`), not module state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from drills.errors import ConfigError
+
+__all__ = ["Fault", "FaultContext", "FaultRegistry", "Dataplane", "default_registry"]
+
+
+@runtime_checkable
+class Dataplane(Protocol):
+    """The application side of a region: what a region outage takes away."""
+
+    def region_down(self, region: str) -> None:
+        """Make ``region``'s application unreachable and stop replication out of it."""
+
+    def region_up(self, region: str) -> None:
+        """Undo :meth:`region_down`."""
+
+    def is_region_down(self, region: str) -> bool:
+        """Whether ``region`` is currently down."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultContext:
+    """What a fault may act on: the client factory and, on the embedded backend, the data plane."""
+
+    clients: Any
+    dataplane: Dataplane | None
+    primary_region: str
+    dr_region: str
+
+
+class Fault(Protocol):
+    """A reversible fault."""
+
+    name: ClassVar[str]
+    target: str
+
+    def inject(self) -> None:
+        """Apply the fault."""
+
+    def revert(self) -> None:
+        """Undo the fault; safe to call when it is not active."""
+
+    def is_active(self) -> bool:
+        """Read the state back: True while any part of the fault is in effect."""
+
+
+FaultFactory = Callable[..., Fault]
+
+
+class FaultRegistry:
+    """Name -> fault class, validated on registration."""
+
+    def __init__(self) -> None:
+        self._faults: dict[str, type] = {}
+
+    def register(self, cls: type) -> type:
+        """Add ``cls`` under ``cls.name``; usable as a class decorator."""
+        name = getattr(cls, "name", None)
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"fault class {cls.__qualname__!r} has no 'name'")
+        missing = [m for m in ("inject", "revert", "is_active") if not callable(getattr(cls, m, None))]
+        if missing:
+            raise TypeError(f"fault class {cls.__qualname__!r} lacks {', '.join(missing)}")
+        if name in self._faults:
+            other = self._faults[name].__qualname__
+            raise ValueError(f"fault name {name!r} is taken by {other!r}; cannot also use it for "
+                             f"{cls.__qualname__!r}")
+        self._faults[name] = cls
+        return cls
+
+    def create(self, name: str, ctx: FaultContext, **options: Any) -> Fault:
+        """A new fault instance by name.
+
+        Raises:
+            ConfigError: no fault of that name is registered.
+        """
+        try:
+            cls = self._faults[name]
+        except KeyError:
+            known = ", ".join(sorted(self._faults)) or "none"
+            raise ConfigError(f"unknown fault {name!r}; known faults: {known}") from None
+        fault: Fault = cls(ctx, **options)
+        return fault
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._faults
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._faults))
+
+
+def default_registry() -> FaultRegistry:
+    """A registry holding every built-in fault."""
+    from drills.faults.region import RegionOutage
+
+    registry = FaultRegistry()
+    registry.register(RegionOutage)
+    return registry

@@ -1,0 +1,106 @@
+"""Runs a runbook's steps in order, timing and journaling each one.
+
+A step that raises stops the runbook: the failure is journaled with the step's name and
+re-raised as :class:`RunbookStepFailed`, so the drill fails and says which step. A call to a
+region that is down surfaces as ``EndpointConnectionError`` and is named as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import requests
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+from drills.clock import Clock
+from drills.config import Settings
+from drills.errors import DrillError, RunbookStepFailed
+from drills.timeline import Timeline
+
+__all__ = ["FailoverTarget", "RunbookContext", "RunbookStep", "StepResult", "execute"]
+
+
+@dataclass(frozen=True, slots=True)
+class FailoverTarget:
+    """What the runbook acts on, read from the deployment before anything was lost."""
+
+    replica_id: str
+    dr_cluster: str
+    dr_service: str
+    dr_alb_dns: str
+    hosted_zone_id: str
+    app_dns_name: str
+    health_check_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookContext:
+    """Everything a step may use."""
+
+    settings: Settings
+    clients: Any
+    clock: Clock
+    target: FailoverTarget
+    resolve: Callable[[str], str]
+    http: requests.Session
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookStep:
+    """One step: a name, the region it acts in ("global" for Route 53) and its action."""
+
+    name: str
+    region: str
+    action: Callable[[RunbookContext], None]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """How a step went, in drill seconds."""
+
+    name: str
+    region: str
+    status: Literal["ok", "failed"]
+    started_at: float
+    finished_at: float
+    error: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        """How long the step took."""
+        return self.finished_at - self.started_at
+
+
+def _explain(exc: BaseException) -> tuple[str, str | None]:
+    if isinstance(exc, EndpointConnectionError):
+        return f"the region's API is unreachable ({exc})", "EndpointConnectionError"
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code')}: {err.get('Message')}", err.get("Code")
+    return str(exc), None
+
+
+def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline) -> StepResult:
+    started = timeline.record("runbook.step.started", step=step.name, region=step.region).t
+    try:
+        step.action(ctx)
+    except (BotoCoreError, ClientError, DrillError, requests.RequestException) as exc:
+        message, code = _explain(exc)
+        end = ctx.clock.now()
+        timeline.record("runbook.step.finished", step=step.name, region=step.region,
+                        status="failed", duration_s=round(end - started, 3), error=message)
+        raise RunbookStepFailed(message, step=step.name, code=code) from exc
+    end = ctx.clock.now()
+    timeline.record("runbook.step.finished", step=step.name, region=step.region, status="ok",
+                    duration_s=round(end - started, 3))
+    return StepResult(step.name, step.region, "ok", started, end)
+
+
+def execute(
+    steps: Sequence[RunbookStep], ctx: RunbookContext, *, timeline: Timeline
+) -> tuple[StepResult, ...]:
+    """Run ``steps`` in order; the first failure raises :class:`RunbookStepFailed`."""
+    return tuple(_run_step(step, ctx, timeline) for step in steps)

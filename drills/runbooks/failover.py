@@ -1,0 +1,122 @@
+"""The deployment guide's failover procedure, step for step, using only the DR region.
+
+1. Promote ``streamflix-db-replica-{suffix}`` and wait until it is available and writable.
+2. Scale ``streamflix-service-dr-{suffix}`` to 2 and wait until the service is stable.
+3. Point the application's DNS name at the DR ALB and move its health check to DR.
+4. Verify ``GET /health`` through the DR ALB answers 200.
+
+Route 53 is a global service, so step 3 does not need the lost region. Everything the
+steps act on comes from :class:`FailoverTarget`, read while the primary was still up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+from drills.errors import ProbeTimeout
+from drills.runbooks.executor import RunbookContext, RunbookStep
+
+__all__ = ["DESIRED_DR_TASKS", "FAILOVER_STEPS", "failover_steps"]
+
+DESIRED_DR_TASKS = 2
+
+
+def _waiter_config(ctx: RunbookContext) -> dict[str, Any]:
+    delay = ctx.clock.real(ctx.settings.poll_interval_s)
+    attempts = max(1, int(ctx.settings.step_timeout_s / ctx.settings.poll_interval_s))
+    return {"Delay": delay, "MaxAttempts": attempts}
+
+
+def promote_replica(ctx: RunbookContext) -> None:
+    """Promote the DR read replica and wait until it is available and no longer a replica."""
+    rds = ctx.clients.client("rds", ctx.settings.dr_region)
+    db_id = ctx.target.replica_id
+    rds.promote_read_replica(DBInstanceIdentifier=db_id)
+    rds.get_waiter("db_instance_available").wait(
+        DBInstanceIdentifier=db_id, WaiterConfig=_waiter_config(ctx))
+    instance = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
+    if instance.get("ReadReplicaSourceDBInstanceIdentifier"):
+        raise ProbeTimeout(f"{db_id!r} is available but still a replica of "
+                           f"{instance['ReadReplicaSourceDBInstanceIdentifier']!r}", last=instance)
+
+
+def scale_dr_service(ctx: RunbookContext) -> None:
+    """Scale the DR ECS service to two tasks and wait until it is stable."""
+    ecs = ctx.clients.client("ecs", ctx.settings.dr_region)
+    t = ctx.target
+    ecs.update_service(cluster=t.dr_cluster, service=t.dr_service, desiredCount=DESIRED_DR_TASKS)
+    ecs.get_waiter("services_stable").wait(
+        cluster=t.dr_cluster, services=[t.dr_service], WaiterConfig=_waiter_config(ctx))
+
+
+def _current_ttl(route53: Any, zone_id: str, name: str) -> int:
+    records = route53.list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName=name, StartRecordType="CNAME", MaxItems="1")
+    for record in records["ResourceRecordSets"]:
+        if record["Name"].rstrip(".") == name.rstrip(".") and "TTL" in record:
+            return int(record["TTL"])
+    return 60
+
+
+def switch_dns(ctx: RunbookContext) -> None:
+    """UPSERT the application's CNAME to the DR ALB and point its health check at DR."""
+    route53 = ctx.clients.client("route53", "us-east-1")
+    t = ctx.target
+    change = route53.change_resource_record_sets(
+        HostedZoneId=t.hosted_zone_id,
+        ChangeBatch={
+            "Comment": "DR failover: serve the application from the DR region",
+            "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+                "Name": t.app_dns_name, "Type": "CNAME",
+                "TTL": _current_ttl(route53, t.hosted_zone_id, t.app_dns_name),
+                "ResourceRecords": [{"Value": t.dr_alb_dns}]}}],
+        },
+    )
+    route53.get_waiter("resource_record_sets_changed").wait(
+        Id=change["ChangeInfo"]["Id"], WaiterConfig=_waiter_config(ctx))
+    if t.health_check_id:
+        route53.update_health_check(
+            HealthCheckId=t.health_check_id, FullyQualifiedDomainName=t.dr_alb_dns)
+
+
+def verify_dr_health(ctx: RunbookContext) -> None:
+    """``GET /health`` through the DR ALB until it answers 200 (bounded by the step timeout)."""
+    url = ctx.resolve(ctx.target.dr_alb_dns) + "/health"
+    timeout = ctx.clock.real(min(ctx.settings.probe_timeout_s, ctx.settings.poll_interval_s))
+
+    def get() -> int:
+        try:
+            return ctx.http.get(url, timeout=timeout).status_code
+        except requests.RequestException:
+            return 0
+
+    retrying = Retrying(
+        stop=stop_after_delay(ctx.clock.real(ctx.settings.step_timeout_s)),
+        wait=wait_fixed(ctx.clock.real(ctx.settings.poll_interval_s)),
+        retry=retry_if_result(lambda status: status != 200),
+    )
+    try:
+        retrying(get)
+    except RetryError as exc:
+        raise ProbeTimeout(f"GET {url} never answered 200", last=exc.last_attempt.result()) from exc
+
+
+def failover_steps(dr_region: str) -> tuple[RunbookStep, ...]:
+    """The failover runbook for a DR region, in the guide's order."""
+    return (
+        RunbookStep("promote-replica", dr_region, promote_replica,
+                    "Promote the RDS read replica to a standalone writer"),
+        RunbookStep("scale-dr-service", dr_region, scale_dr_service,
+                    f"Scale the DR ECS service to {DESIRED_DR_TASKS} tasks"),
+        RunbookStep("switch-dns", "global", switch_dns,
+                    "Point the application DNS name and its health check at the DR ALB"),
+        RunbookStep("verify-dr-health", dr_region, verify_dr_health,
+                    "GET /health through the DR ALB answers 200"),
+    )
+
+
+FAILOVER_STEPS = failover_steps("us-east-1")

@@ -1,0 +1,69 @@
+"""Judging a drill against its objectives, and the run's closing journal entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drills.errors import DrillAborted, DrillError, SafetyRefusal
+
+__all__ = ["finish", "judge"]
+
+
+def _reasons(drill: Any, rto: Any, rpo: Any) -> tuple[str, ...]:
+    obj = drill.objectives
+    reasons = []
+    if rto.rto_seconds > obj.rto_seconds:
+        reasons.append(f"RTO {rto.rto_seconds:.0f}s exceeded the objective of "
+                       f"{obj.rto_seconds:.0f}s")
+    if rpo.rpo_seconds > obj.rpo_seconds:
+        reasons.append(f"RPO {rpo.rpo_seconds:.1f}s exceeded the objective of "
+                       f"{obj.rpo_seconds:.1f}s ({len(rpo.lost)} markers lost)")
+    return tuple(reasons)
+
+
+def judge(drill: Any, rto: Any, rpo: Any) -> Any:
+    """The drill's result from measured RTO/RPO and ground truth, journaled."""
+    from drills.engine import DrillResult
+
+    truth = drill.backend.ground_truth() if hasattr(drill.backend, "ground_truth") else None
+    reasons = _reasons(drill, rto, rpo)
+    drill.timeline.record(
+        "measurement", rto_seconds=rto.rto_seconds, rpo_seconds=rpo.rpo_seconds,
+        outage_start=drill.outage_start, detected_at=drill.detected_at,
+        runbook_started_at=drill.runbook_started_at, recovered_at=rto.recovered_at,
+        detect_seconds=rto.detect_seconds, decide_seconds=rto.decide_seconds,
+        execute_seconds=rto.execute_seconds, lost_markers=list(rpo.lost),
+        last_acked_marker=rpo.last_acked_seq, newest_surviving_marker=rpo.newest_surviving_seq,
+        served_region=drill.settings.dr_region)
+    if truth is not None:
+        drill.timeline.record("ground_truth", rto_seconds=truth.rto_seconds,
+                              rpo_seconds=truth.rpo_seconds, outage_start=truth.outage_start,
+                              recovered_at=truth.recovered_at, lost_markers=list(truth.lost_seqs))
+    for i, reason in enumerate(reasons, 1):
+        drill.timeline.record("finding", id=f"OBJ-{i}", severity="critical", message=reason)
+    return DrillResult(rto.rto_seconds, rpo.rpo_seconds, drill.objectives,
+                       drill.settings.dr_region, tuple(rpo.lost), truth, reasons)
+
+
+def _verdict(drill: Any, error: BaseException | None) -> tuple[str, int, str]:
+    if isinstance(error, KeyboardInterrupt | DrillAborted):
+        return "aborted", 3, "interrupted; faults reverted"
+    if isinstance(error, SafetyRefusal):
+        return "aborted", 3, str(error)
+    if error is not None:
+        if isinstance(error, DrillError | AssertionError):
+            return "failed", 1, str(error).splitlines()[0] if str(error) else type(error).__name__
+        return "error", 1, f"{type(error).__name__}: {error}"
+    if drill.result is None:
+        return "error", 1, "the scenario ended before RTO and RPO were measured"
+    if drill.result.passed:
+        return "passed", 0, "all objectives met"
+    return "failed", 1, "; ".join(drill.result.reasons)
+
+
+def finish(drill: Any, error: BaseException | None) -> None:
+    """Journal ``run.finished`` with the verdict and exit code."""
+    verdict, code, reason = _verdict(drill, error)
+    drill.exit_code = code
+    drill.timeline.record("run.finished", verdict=verdict, passed=verdict == "passed",
+                          exit_code=code, reason=reason)
