@@ -1,0 +1,76 @@
+"""Retry policy for AWS calls: throttling and transient 5xx only, with backoff and jitter.
+
+botocore's own retries are off (``infra.aws``); every retry goes through here so callers can
+journal it. Client errors such as ``ValidationError`` are never retried: repeating a wrong
+request cannot make it right.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+__all__ = ["RetryHook", "RetryPolicy", "is_transient"]
+
+T = TypeVar("T")
+RetryHook = Callable[[str, str, int, BaseException], None]
+
+_THROTTLING = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded", "SlowDown", "PriorRequestNotComplete",
+})  # fmt: skip
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for throttling, HTTP 5xx and dropped connections; False for client errors."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in _THROTTLING or int(status or 0) >= 500
+    return isinstance(exc, ConnectionClosedError | ReadTimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded exponential backoff with full jitter for one AWS call at a time."""
+
+    max_attempts: int = 3
+    max_delay_s: float = 30.0
+    initial_wait_s: float = 0.2
+    max_wait_s: float = 5.0
+    on_retry: RetryHook | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts!r}")
+
+    def call(self, service: str, operation: str, fn: Callable[..., T], **kwargs: Any) -> T:
+        """Call ``fn(**kwargs)``, retrying transient failures; the last error is re-raised."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_delay_s),
+            wait=wait_random_exponential(multiplier=self.initial_wait_s, max=self.max_wait_s),
+            retry=retry_if_exception(is_transient),
+            before_sleep=lambda state: self._report(service, operation, state),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        return retrying(fn, **kwargs)
+
+    def _report(self, service: str, operation: str, state: Any) -> None:
+        if self.on_retry is not None and state.outcome is not None:
+            error = state.outcome.exception()
+            if error is not None:
+                self.on_retry(service, operation, state.attempt_number, error)
