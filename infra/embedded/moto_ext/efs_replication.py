@@ -11,8 +11,8 @@ import json
 import time
 from typing import Any
 
-from moto.efs.exceptions import EFSError, FileSystemNotFound
 from moto.efs import urls
+from moto.efs.exceptions import EFSError, FileSystemNotFound
 from moto.efs.models import EFSBackend, efs_backends
 from moto.efs.responses import EFSResponse
 

@@ -148,7 +148,7 @@ def _delete(self: ResourceMap) -> None:
                 deleter(resource, self._account_id, self._region_name)
             else:
                 self._delete_resource(resource, spec)
-        except Exception as exc:  # noqa: BLE001 - reported below, after the rest is removed
+        except Exception as exc:
             errors.append(f"{logical_id}: {exc}")
             continue
         self._parsed_resources.pop(logical_id, None)

@@ -1,0 +1,145 @@
+"""The embedded data plane: one SQLite database per region and the replication between them.
+
+The primary's committed writes are shipped to the DR replica, each landing after a lag drawn
+from the latency model (``replication_lag``). A write still in flight when its source region
+goes down, or when the replica is promoted (promotion stops replication, R1), never lands:
+it is lost exactly as in a real outage, and ground truth lists it. A write shipped while the
+DR region itself is down is dropped too; the drills never bring a lost DR region back before
+promoting, so no catch-up is modelled.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from drills.clock import Clock
+from infra.canary.app import Marker, NotWritable
+from infra.canary.sqlite_store import SqliteMarkers, StoredMarker
+from infra.embedded.latency import LatencyModel, Transition
+from infra.embedded.scheduler import Scheduler
+from infra.embedded.truth import TruthLog
+
+__all__ = ["Outages", "RegionDatabase", "Replicator"]
+
+
+class Outages:
+    """When each region was down: intervals ``[down, up)`` in drill seconds."""
+
+    def __init__(self) -> None:
+        self._intervals: dict[str, list[list[float | None]]] = {}
+        self._lock = threading.Lock()
+
+    def down(self, region: str, t: float) -> bool:
+        """Mark ``region`` down from ``t``; False if it already was."""
+        with self._lock:
+            spans = self._intervals.setdefault(region, [])
+            if spans and spans[-1][1] is None:
+                return False
+            spans.append([t, None])
+            return True
+
+    def up(self, region: str, t: float) -> bool:
+        """Mark ``region`` up from ``t``; False if it was not down."""
+        with self._lock:
+            spans = self._intervals.get(region, [])
+            if not spans or spans[-1][1] is not None:
+                return False
+            spans[-1][1] = t
+            return True
+
+    def is_down(self, region: str, t: float) -> bool:
+        """True when ``region`` was down at ``t``."""
+        with self._lock:
+            spans = list(self._intervals.get(region, ()))
+        return any(a is not None and a <= t and (b is None or t < b) for a, b in spans)
+
+    def down_since(self, region: str, t: float) -> float | None:
+        """Start of the outage ``region`` is in at ``t``, if any."""
+        with self._lock:
+            spans = list(self._intervals.get(region, ()))
+        for a, b in spans:
+            if a is not None and a <= t and (b is None or t < b):
+                return a
+        return None
+
+    def first_down(self, region: str) -> float | None:
+        """When ``region`` first went down, if ever."""
+        with self._lock:
+            spans = self._intervals.get(region, [])
+            return spans[0][0] if spans else None
+
+
+class RegionDatabase:
+    """A region's marker store, writable only while ``problems()`` is empty."""
+
+    def __init__(
+        self, path: Path, *, region: str, clock: Clock,
+        problems: Callable[[], tuple[str, ...]],
+        on_commit: Callable[[StoredMarker], None] = lambda row: None,
+    ) -> None:
+        self.db = SqliteMarkers(path)
+        self.region = region
+        self._clock = clock
+        self._problems = problems
+        self._on_commit = on_commit
+
+    def write(self, marker: Marker) -> None:
+        """Commit ``marker`` now, or raise :class:`NotWritable` with the reasons."""
+        problems = self._problems()
+        if problems:
+            raise NotWritable(*problems)
+        row = StoredMarker(marker.seq, marker.written_at, self._clock.now(), self.region)
+        if self.db.insert(row):
+            self._on_commit(row)
+
+    def markers(self) -> tuple[Marker, ...]:
+        """Every marker in this region's database."""
+        return self.db.markers()
+
+
+class Replicator:
+    """Ships committed writes from ``source`` to ``target`` after a modelled lag."""
+
+    def __init__(
+        self, *, source: str, target: RegionDatabase, scheduler: Scheduler,
+        latency: LatencyModel, outages: Outages, truth: TruthLog,
+    ) -> None:
+        self.source = source
+        self.target = target
+        self._scheduler = scheduler
+        self._latency = latency
+        self._outages = outages
+        self._truth = truth
+        self._stopped_at: float | None = None
+
+    def stop_at(self, t: float) -> None:
+        """Replication ends at ``t`` for good (the replica was promoted)."""
+        if self._stopped_at is None:
+            self._stopped_at = t
+            self._truth.record("replication.stopped", t=t, source=self.source,
+                               target=self.target.region)
+
+    def ship(self, row: StoredMarker) -> None:
+        """Schedule ``row`` to land on the target after a drawn lag."""
+        lag = self._latency.draw(Transition.REPLICATION_LAG)
+        self._scheduler.at(row.committed_at + lag, lambda at: self._land(row, at),
+                           label=f"replicate {row.seq}")
+
+    def _cut(self, t: float) -> str | None:
+        if self._stopped_at is not None and self._stopped_at <= t:
+            return "replica promoted"
+        for region in (self.source, self.target.region):
+            if self._outages.is_down(region, t):
+                return f"{region} down"
+        return None
+
+    def _land(self, row: StoredMarker, at: float) -> None:
+        reason = self._cut(at)
+        if reason is not None:
+            self._truth.record("write.not_applied", t=at, seq=row.seq, reason=reason)
+            return
+        self.target.db.insert(StoredMarker(row.seq, row.written_at, row.committed_at, row.origin))
+        self._truth.record("write.applied", t=at, seq=row.seq, committed_at=row.committed_at,
+                           region=self.target.region)

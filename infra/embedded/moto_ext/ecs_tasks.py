@@ -1,0 +1,86 @@
+"""ECS service task counts that take Fargate start and ALB registration time to converge.
+
+Stock moto sets ``runningCount = desiredCount`` the moment ``update_service`` is called and
+leaves a new service at 0 running forever. Here a scale-up keeps the running count where it
+was, the rest pending, until the latency model's ``fargate_start`` + ``alb_target_healthy``
+have passed (E1-E5, E10): the count means "tasks serving behind the ALB", which is what the
+canary's health needs. A scale-down drops at once: the ALB stops routing new requests to a
+draining target immediately (E7); the 300 s deregistration delay only lets in-flight
+requests finish, which no drill measures. With no simulator active, everything is at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.ecs.models import EC2ContainerServiceBackend, Service
+
+from infra.embedded.latency import Transition
+from infra.embedded.moto_ext import transitions
+
+__all__ = ["apply"]
+
+SCALE = "ecs.tasks_running"
+SCALED_DOWN = "ecs.tasks_scaled_down"
+_TASK_START = (Transition.FARGATE_START, Transition.ALB_TARGET_HEALTHY)
+
+_stock_update = EC2ContainerServiceBackend.update_service
+_stock_create = EC2ContainerServiceBackend.create_service
+
+
+def _set_counts(service: Service, running: int) -> None:
+    """Set running/pending on the service and its primary deployment alike."""
+    service.running_count = running
+    service.pending_count = max(service.desired_count - running, 0)
+    for deployment in service.deployments:
+        deployment["desiredCount"] = service.desired_count
+        deployment["runningCount"] = running
+        deployment["pendingCount"] = service.pending_count
+        deployment["rolloutState"] = (
+            "COMPLETED" if running >= service.desired_count else "IN_PROGRESS"
+        )
+
+
+def _converge(backend: EC2ContainerServiceBackend, service: Service, running: int) -> None:
+    """Hold ``running`` tasks now; reach the desired count after the modelled start time."""
+    target = service.desired_count
+    subject = f"{service.cluster_name}/{service.name}"
+    if target <= running:
+        _set_counts(service, target)
+        transitions.report(SCALED_DOWN, subject=subject, region=backend.region_name,
+                           detail=f"running={target}")
+        return
+    _set_counts(service, running)
+
+    def complete() -> bool:
+        if service.desired_count != target or service.status != "ACTIVE":
+            return False  # a later update or a delete overtook this one
+        _set_counts(service, target)
+        return True
+
+    transitions.start(
+        _TASK_START, kind=SCALE, subject=subject,
+        region=backend.region_name, complete=complete,
+    )
+
+
+def _update(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Service:
+    cluster = service_properties.get("cluster", "default")
+    name = str(service_properties["service"]).split("/")[-1]
+    before = self._get_service(cluster, name).running_count
+    service = _stock_update(self, service_properties)
+    if service_properties.get("desired_count") is not None:
+        _converge(self, service, before)
+    return service
+
+
+def _create(self: EC2ContainerServiceBackend, *args: Any, **kwargs: Any) -> Service:
+    service = _stock_create(self, *args, **kwargs)
+    _converge(self, service, service.running_count)
+    return service
+
+
+def apply() -> None:
+    """Make ECS task counts converge on the latency model's schedule."""
+    EC2ContainerServiceBackend.update_service = _update  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.create_service = _create  # type: ignore[method-assign]

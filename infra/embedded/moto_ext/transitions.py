@@ -1,0 +1,139 @@
+"""The process-wide hook through which moto's patched behaviour reaches the active simulator.
+
+moto keeps its backends in process-wide state, so the patches in this package are
+process-wide too; they cannot be handed a simulator. Instead a running
+:class:`~infra.embedded.simulator.RegionSimulator` *activates* a :class:`TransitionContext`
+here (one at a time) and deactivates it on stop. The patches then ask this module for
+durations and schedule their delayed effects on the context's scheduler, and report what
+happened to the context's observer (the simulator's ground-truth log).
+
+With no context active, every transition completes at once, which is stock moto's
+behaviour, so the extensions never leave a resource stuck in a transient state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from drills.clock import Clock
+from infra.embedded.latency import LatencyModel, Transition
+from infra.embedded.scheduler import Scheduler
+
+__all__ = [
+    "HealthView",
+    "TransitionContext",
+    "TransitionEvent",
+    "activate",
+    "active",
+    "deactivate",
+    "notify",
+    "report",
+    "start",
+]
+
+_lock = threading.Lock()
+_active: TransitionContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionEvent:
+    """A transition that started (``completed_at`` None) or completed, in drill seconds."""
+
+    kind: str
+    subject: str
+    region: str
+    started_at: float
+    completed_at: float | None
+    detail: str = ""
+    due_at: float | None = None
+
+
+class HealthView(Protocol):
+    """What the simulator knows about an endpoint a Route 53 health check probes."""
+
+    def health_check_failing(self, fqdn: str, interval_s: float, threshold: int) -> bool | None:
+        """True/False once known; None when the endpoint is not one the simulator serves."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionContext:
+    """The active simulator's clock, latency model, scheduler, observer and health view."""
+
+    clock: Clock
+    latency: LatencyModel
+    scheduler: Scheduler
+    observer: Callable[[TransitionEvent], None]
+    health: HealthView | None = None
+
+
+def activate(context: TransitionContext) -> None:
+    """Make ``context`` the one the moto patches use; only one may be active."""
+    global _active
+    with _lock:
+        if _active is not None and _active is not context:
+            raise RuntimeError("another simulator is already active in this process")
+        _active = context
+
+
+def deactivate(context: TransitionContext) -> None:
+    """Undo :func:`activate` for ``context`` (no-op if another one is active)."""
+    global _active
+    with _lock:
+        if _active is context:
+            _active = None
+
+
+def active() -> TransitionContext | None:
+    """The active context, if a simulator is running."""
+    with _lock:
+        return _active
+
+
+def notify(event: TransitionEvent) -> None:
+    """Report ``event`` to the active simulator, if any."""
+    context = active()
+    if context is not None:
+        context.observer(event)
+
+
+def report(kind: str, *, subject: str, region: str, detail: str = "") -> None:
+    """Report a transition that completed the moment it started (now, on the active clock)."""
+    context = active()
+    if context is not None:
+        now = context.clock.now()
+        context.observer(TransitionEvent(kind, subject, region, now, now, detail, now))
+
+
+def start(
+    transitions: Sequence[Transition],
+    *,
+    kind: str,
+    subject: str,
+    region: str,
+    complete: Callable[[], bool],
+) -> float | None:
+    """Begin a transition; ``complete()`` runs after the modelled duration.
+
+    ``complete`` returns False when the transition was overtaken (for example a later API
+    call changed the resource again) so no completion is reported. With no simulator active
+    it runs at once. Returns the drill time it is due, or None when it ran at once.
+    """
+    context = active()
+    if context is None:
+        complete()
+        return None
+    now = context.clock.now()
+    duration = sum(context.latency.draw(t) for t in transitions)
+    detail = "+".join(t.value for t in transitions)
+    due = now + duration
+    context.observer(TransitionEvent(kind, subject, region, now, None, detail, due))
+
+    def finish(at: float) -> None:
+        if complete():
+            context.observer(TransitionEvent(kind, subject, region, now, at, detail, at))
+
+    context.scheduler.at(due, finish, label=f"{kind} {subject}")
+    return due

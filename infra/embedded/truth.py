@@ -1,0 +1,122 @@
+"""Ground truth: what really happened on the embedded backend, logged as it happens.
+
+The log (``ground_truth.jsonl``) is append-only, one JSON object per line, flushed per line,
+with ``t`` in drill seconds on the run's shared clock. Alongside it the simulator keeps
+*facts*: from which drill time each part of a region's health (region up, database
+writable, tasks serving, cache answering) held or stopped holding. Recovery is computed
+from those facts and the DNS model, at the exact transition times, never by polling.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from drills.clock import Clock
+
+__all__ = [
+    "COMPONENTS",
+    "Component",
+    "Fact",
+    "GroundTruth",
+    "TruthLog",
+    "first_recovery",
+    "healthy_at",
+]
+
+Component = Literal["up", "database", "tasks", "cache"]
+COMPONENTS: tuple[Component, ...] = ("up", "database", "tasks", "cache")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """From drill time ``t`` on, ``component`` of ``region`` is ``ok`` (until the next fact)."""
+
+    t: float
+    region: str
+    component: Component
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroundTruth:
+    """The simulator's account of the outage, in drill seconds."""
+
+    outage_start: float | None
+    recovered_at: float | None
+    rto_seconds: float | None
+    rpo_seconds: float | None
+    lost_seqs: tuple[int, ...]
+    last_committed_at: float | None = None
+    newest_applied_at: float | None = None
+
+
+class TruthLog:
+    """The append-only JSONL log plus the in-memory facts recovery is computed from."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._facts: list[Fact] = []
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("a", encoding="utf-8")
+
+    def record(self, kind: str, *, t: float | None = None, **fields: Any) -> None:
+        """Append one event (at ``t``, default now) and flush it."""
+        at = self.clock.now() if t is None else t
+        line = json.dumps({"t": round(at, 6), "wall": self.clock.wall().isoformat(),
+                           "kind": kind, **fields}, default=str)
+        with self._lock:
+            if not self._file.closed:
+                self._file.write(line + "\n")
+                self._file.flush()
+
+    def fact(self, fact: Fact) -> None:
+        """Remember ``fact`` and log it."""
+        with self._lock:
+            self._facts.append(fact)
+        self.record("fact", t=fact.t, region=fact.region, component=fact.component, ok=fact.ok)
+
+    def facts(self) -> tuple[Fact, ...]:
+        """Every fact so far, in time order."""
+        with self._lock:
+            return tuple(sorted(self._facts, key=lambda f: f.t))
+
+    def close(self) -> None:
+        """Close the file; later records are dropped."""
+        with self._lock:
+            self._file.close()
+
+
+def healthy_at(facts: Iterable[Fact], region: str, t: float) -> bool:
+    """True when every component of ``region`` held at ``t`` (by the latest fact for each)."""
+    state: dict[str, bool] = {}
+    for fact in facts:
+        if fact.region == region and fact.t <= t:
+            state[fact.component] = fact.ok
+    return all(state.get(c, True) for c in COMPONENTS)
+
+
+def first_recovery(
+    facts: tuple[Fact, ...],
+    *,
+    region: str,
+    since: float,
+    serving_region: Callable[[float], str | None],
+    extra_times: Iterable[float] = (),
+) -> float | None:
+    """The first time >= ``since`` the app name leads to ``region`` and ``region`` is healthy.
+
+    Both sides change only at fact times and DNS cache boundaries (``extra_times``), so the
+    earliest such moment is one of those times (or ``since`` itself).
+    """
+    times = sorted({since, *(f.t for f in facts), *extra_times})
+    for t in times:
+        if t >= since and serving_region(t) == region and healthy_at(facts, region, t):
+            return t
+    return None
