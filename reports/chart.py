@@ -1,0 +1,117 @@
+"""Charts as inline SVG, drawn with matplotlib's object API (no pyplot global state).
+
+Output is deterministic (fixed SVG id salt, no date metadata) so rebuilding a report from the
+same folder gives the same bytes, and self-contained (text as SVG text, no external refs).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from reports.records import Evidence
+from reports.sources import ProbeRow
+
+__all__ = ["TrendPoint", "timeline_svg", "trend_svg"]
+
+_RC: Any = {"svg.hashsalt": "streamflix-dr", "svg.fonttype": "none", "font.size": 9,
+       "font.family": "sans-serif"}
+_HEALTHY, _UNHEALTHY, _FAULT, _RECOVERY = "#1a7f37", "#cf222e", "#cf222e", "#1a7f37"
+TrendPoint = tuple[str, float | None, float | None, float | None, float | None]
+
+
+def _to_svg(fig: Figure, element_id: str, label: str) -> str:
+    buf = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: it sits inside HTML
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
+    return text.replace("<svg ", f'<svg id="{element_id}" role="img" aria-label="{label}" ', 1)
+
+
+def _lanes(evidence: Evidence, probes: Sequence[ProbeRow]) -> list[str]:
+    known = [evidence.scope.regions.primary, evidence.scope.regions.dr]
+    seen = sorted({p.region for p in probes if p.region} - set(known))
+    return [r for r in known if r] + seen + ["no answer"]
+
+
+def _plot_probes(ax: Any, evidence: Evidence, probes: Sequence[ProbeRow]) -> None:
+    lanes = _lanes(evidence, probes)
+    t0 = evidence.clock_origin_seconds
+    for ok, colour, marker, label in ((True, _HEALTHY, "o", "healthy"),
+                                      (False, _UNHEALTHY, "x", "unhealthy")):
+        xs = [p.t - t0 for p in probes if p.ok is ok]
+        ys = [lanes.index(p.region or "no answer") for p in probes if p.ok is ok]
+        ax.scatter(xs, ys, c=colour, marker=marker, s=22, label=f"probe {label}", zorder=3)
+    ax.set_yticks(range(len(lanes)), lanes)
+    ax.set_ylim(-0.7, len(lanes) - 0.3)
+    ax.set_xlabel("drill seconds since run start")
+    ax.set_ylabel("region that served the probe")
+
+
+def _mark(ax: Any, x: float | None, text: str, colour: str, style: str, top: float) -> None:
+    if x is None:
+        return
+    ax.axvline(x, color=colour, linestyle=style, linewidth=1.2, zorder=2)
+    ax.text(x, top, f" {text}", rotation=90, va="top", ha="right", fontsize=7, color=colour)
+
+
+def _plot_events(ax: Any, evidence: Evidence) -> None:
+    top = ax.get_ylim()[1]
+    m = evidence.measurement
+    for fault in evidence.faults:
+        _mark(ax, fault.injected_offset_s, f"{fault.fault} injected", _FAULT, "-", top)
+        _mark(ax, fault.reverted_offset_s, f"{fault.fault} reverted", "#57606a", ":", top)
+    _mark(ax, m.detected_offset_s, "outage declared", "#bc4c00", "--", top)
+    _mark(ax, m.recovered_offset_s, "recovered", _RECOVERY, "-", top)
+    if m.outage_start_offset_s is not None and evidence.objectives.rto_seconds:
+        _mark(ax, m.outage_start_offset_s + evidence.objectives.rto_seconds, "RTO objective",
+              "#8250df", "-.", top)
+    for i, step in enumerate(evidence.runbook):
+        if step.start_offset_s is None:
+            continue
+        end = step.end_offset_s if step.end_offset_s is not None else step.start_offset_s
+        ax.axvspan(step.start_offset_s, end, color="#0969da", alpha=0.07 + 0.05 * (i % 2))
+        ax.text(step.start_offset_s, -0.6, f" {step.step}", rotation=90, va="bottom",
+                fontsize=7, color="#0969da")
+
+
+def timeline_svg(evidence: Evidence, probes: Sequence[ProbeRow]) -> str:
+    """Every probe sample by region and health, with fault, runbook steps and recovery marked."""
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(11, 3.8))
+        ax = fig.add_subplot()
+        _plot_probes(ax, evidence, probes)
+        _plot_events(ax, evidence)
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, framealpha=0.9)
+        ax.set_title(f"Probe samples: {len(probes)} (every {evidence.probe_interval_seconds:g} s)"
+                     if evidence.probe_interval_seconds else f"Probe samples: {len(probes)}")
+        return _to_svg(fig, "timeline-svg", "probe timeline")
+
+
+def trend_svg(points: Sequence[TrendPoint]) -> str:
+    """RTO and RPO per run over time, each against its objective.
+
+    Each point is ``(label, rto, rto_objective, rpo, rpo_objective)`` in run order.
+    """
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(11, 5))
+        axes = fig.subplots(2, 1, sharex=True)
+        xs = list(range(len(points)))
+        for ax, value_i, name in ((axes[0], 1, "RTO"), (axes[1], 3, "RPO")):
+            ax.plot(xs, [p[value_i] for p in points], marker="o", color="#0969da",
+                    label=f"{name} achieved")
+            ax.step(xs, [p[value_i + 1] for p in points], where="mid", color="#cf222e",
+                    linestyle="--", label=f"{name} objective")
+            ax.set_ylabel(f"{name} (s)")
+            ax.grid(alpha=0.3)
+            ax.legend(loc="upper left", fontsize=7)
+        axes[1].set_xticks(xs, [p[0] for p in points], rotation=30, ha="right", fontsize=7)
+        return _to_svg(fig, "trend-svg", "RTO and RPO trend")

@@ -1,0 +1,134 @@
+"""Push a run's metrics to a real Pushgateway and read them back through a real Prometheus."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from reports import load_evidence, publish, push
+from tests.runfolder import run_folder_for_tests
+
+__all__: list[str] = []
+
+PUSHGATEWAY = shutil.which("prometheus-pushgateway")
+PROMETHEUS = shutil.which("prometheus")
+needs_binaries = pytest.mark.skipif(
+    PUSHGATEWAY is None or PROMETHEUS is None,
+    reason="prometheus and prometheus-pushgateway binaries are not installed "
+    "(Debian: apt-get install prometheus prometheus-pushgateway)")
+
+
+class NotYet(Exception):
+    """The condition polled for has not happened yet."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(check, *, deadline: float = 30.0):
+    """Call ``check`` until it returns without raising NotYet, for at most ``deadline`` s."""
+    for attempt in Retrying(stop=stop_after_delay(deadline), wait=wait_fixed(0.1), reraise=True,
+                            retry=retry_if_exception_type((NotYet, requests.ConnectionError))):
+        with attempt:
+            return check()
+    raise AssertionError("unreachable")
+
+
+def _ready(url: str) -> None:
+    if requests.get(url, timeout=2).status_code != 200:
+        raise NotYet(url)
+
+
+@contextlib.contextmanager
+def _process(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+@pytest.fixture
+def pushgateway(tmp_path) -> Iterator[str]:
+    port = _free_port()
+    args = [PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{port}",
+            f"--persistence.file={tmp_path / 'pushgateway.data'}"]
+    with _process(args, tmp_path / "pushgateway.log"):
+        url = f"http://127.0.0.1:{port}"
+        _wait(lambda: _ready(f"{url}/-/ready"))
+        yield url
+
+
+@pytest.fixture
+def prometheus(tmp_path, pushgateway) -> Iterator[str]:
+    port = _free_port()
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        "scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n"
+        f"    static_configs:\n      - targets: ['{pushgateway.removeprefix('http://')}']\n")
+    args = [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}"]
+    with _process(args, tmp_path / "prometheus.log"):
+        url = f"http://127.0.0.1:{port}"
+        _wait(lambda: _ready(f"{url}/-/ready"))
+        yield url
+
+
+def _query(prometheus_url: str, query: str) -> list[dict]:
+    body = requests.get(f"{prometheus_url}/api/v1/query", params={"query": query},
+                        timeout=5).json()
+    if body.get("status") != "success" or not body["data"]["result"]:
+        raise NotYet(f"{query}: {body}")
+    return body["data"]["result"]
+
+
+@needs_binaries
+def test_rto_reaches_prometheus_through_the_pushgateway(tmp_path, prometheus, pushgateway):
+    run_dir = run_folder_for_tests(tmp_path / "run")
+    result = publish(run_dir, pushgateway_url=pushgateway)
+    assert result.push is not None and result.push.ok, result.push
+    evidence = load_evidence(result.evidence)
+    found = _wait(lambda: _query(prometheus, "dr_drill_rto_seconds"))
+    assert len(found) == 1
+    assert float(found[0]["value"][1]) == evidence.rto_seconds
+    labels = found[0]["metric"]
+    assert (labels["scenario"], labels["backend"], labels["job"]) == (
+        evidence.scenario, evidence.backend, "dr_drill")
+
+
+@needs_binaries
+def test_rpo_and_phases_reach_prometheus(tmp_path, prometheus, pushgateway):
+    run_dir = run_folder_for_tests(tmp_path / "run")
+    evidence = load_evidence(publish(run_dir).evidence)
+    assert push(evidence, pushgateway, environment="staging").ok
+    rpo = _wait(lambda: _query(prometheus, 'dr_drill_rpo_seconds{environment="staging"}'))
+    assert float(rpo[0]["value"][1]) == evidence.rpo_seconds
+    phases = _wait(lambda: _query(prometheus, "dr_drill_phase_duration_seconds"))
+    assert {r["metric"]["phase"] for r in phases} == {p.name for p in evidence.phases}
+
+
+def test_failed_push_is_reported_not_raised(tmp_path):
+    run_dir = run_folder_for_tests(tmp_path / "run")
+    closed = f"http://127.0.0.1:{_free_port()}"
+    result = publish(run_dir, pushgateway_url=closed)
+    assert result.push is not None and not result.push.ok
+    assert "URLError" in (result.push.error or "") or "refused" in (result.push.error or "")
+    assert result.evidence.exists() and result.manifest.exists()
