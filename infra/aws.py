@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
-__all__ = ["GLOBAL_SERVICES", "TEST_CREDENTIALS", "ClientFactory", "CallRecord"]
+__all__ = ["GLOBAL_SERVICES", "TEST_CREDENTIALS", "CallRecord", "ClientFactory"]
 
 # Services whose control plane is not in the region the client names.
 GLOBAL_SERVICES = frozenset({"route53", "iam", "sts", "organizations"})

@@ -9,7 +9,8 @@ from pytest_bdd import given, parsers, then, when
 
 from drills.config import Settings
 from infra.aws import ClientFactory
-from infra.deploy import Deployment, Inspection, deploy, inspect, leftovers, teardown
+from infra.deploy import Deployment, deploy, teardown
+from infra.deploy_inspect import Inspection, inspect, leftovers
 
 __all__: list[str] = []
 

@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from drills.errors import ConfigError, DeployError
-from infra.deploy import deploy, inspect, leftovers, teardown
+from infra.deploy import deploy, teardown
+from infra.deploy_inspect import inspect, leftovers
 
 __all__: list[str] = []
 

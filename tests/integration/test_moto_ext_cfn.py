@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from infra.deploy import deploy, teardown
 
 __all__: list[str] = []

@@ -1,0 +1,105 @@
+"""The AWS call wrapper the deployer and the inspector share.
+
+Every call goes through the retry policy; a ``ClientError`` becomes a :class:`DeployError`
+that keeps the AWS code and is scrubbed of the settings' secrets. Stack descriptions are cut
+down to status, outputs and tags here, because ``DescribeStacks`` answers NoEcho parameters
+in clear text on some endpoints.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError, WaiterError
+
+from drills.config import Settings
+from drills.errors import DeployError
+from infra.aws import ClientFactory
+from infra.retry import RetryHook, RetryPolicy
+
+__all__ = ["AwsCalls", "Progress", "error_code", "optional", "scrub", "stack_summary"]
+
+log = logging.getLogger("infra.deploy")
+Progress = Callable[[str], None]
+
+_POLL_DRILL_S = 30.0  # how often CloudFormation is polled, in drill seconds
+_STACK_TIMEOUT_DRILL_S = 3600.0  # a stack that takes longer than an hour has failed
+
+
+class AwsCalls:
+    """Clients, retries, waiter budgets and progress for one deploy/inspect/teardown call."""
+
+    def __init__(self, settings: Settings, factory: ClientFactory, progress: Progress | None,
+                 on_retry: RetryHook | None) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.progress = progress or (lambda _msg: None)
+        self.retry = RetryPolicy(max_attempts=settings.api_max_attempts,
+                                 max_delay_s=settings.api_timeout_s * 3, on_retry=on_retry)
+        delay = _POLL_DRILL_S / settings.time_scale
+        self.waiter = {"Delay": delay, "MaxAttempts": int(_STACK_TIMEOUT_DRILL_S // _POLL_DRILL_S)}
+
+    def call(self, service: str, region: str, operation: str, **kwargs: Any) -> Any:
+        """One AWS call with the retry policy; ClientError becomes DeployError."""
+        client = self.factory.client(service, region)
+        try:
+            return self.retry.call(service, operation, getattr(client, operation), **kwargs)
+        except ClientError as exc:
+            message = exc.response.get("Error", {}).get("Message", "")
+            raise DeployError(
+                scrub(self.settings, f"{service}.{operation} in {region} failed: {message}"),
+                stack=kwargs.get("StackName"), code=error_code(exc)) from exc
+
+    def wait(self, region: str, waiter: str, stack: str) -> None:
+        """Wait for a CloudFormation waiter on ``stack`` within the stack budget."""
+        client = self.factory.client("cloudformation", region)
+        try:
+            client.get_waiter(waiter).wait(StackName=stack, WaiterConfig=self.waiter)
+        except WaiterError as exc:
+            raise DeployError(scrub(self.settings, f"{waiter} did not pass: {exc}"),
+                              stack=stack, code=error_code(exc)) from exc
+
+    def say(self, message: str) -> None:
+        """Report progress to the caller and the log."""
+        log.info("%s", message)
+        self.progress(message)
+
+
+def scrub(settings: Settings, text: str) -> str:
+    """``text`` with every secret of the settings masked."""
+    for secret in settings.secrets():
+        if secret:
+            text = text.replace(secret, "****")
+    return text
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code a botocore exception carries, if any."""
+    response = getattr(exc, "response", None) or getattr(exc, "last_response", None) or {}
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
+def stack_summary(aws: AwsCalls, region: str, name: str) -> dict[str, Any] | None:
+    """The stack's summary (status, outputs, tags; never its parameters), or None."""
+    try:
+        stacks = aws.call("cloudformation", region, "describe_stacks", StackName=name)["Stacks"]
+    except DeployError as exc:
+        if exc.code == "ValidationError":
+            return None
+        raise
+    keep = ("StackStatus", "Outputs", "Tags")
+    return {k: stacks[0].get(k) for k in keep} if stacks else None
+
+
+def optional(aws: AwsCalls, service: str, region: str, operation: str, key: str,
+             **kwargs: Any) -> list[Any]:
+    """A describe call that answers [] when the thing is not there."""
+    try:
+        return list(aws.call(service, region, operation, **kwargs)[key])
+    except DeployError as exc:
+        if exc.code and ("NotFound" in exc.code or exc.code == "ValidationError"):
+            return []
+        raise
