@@ -15,6 +15,7 @@ from typing import Any
 
 from drills.clock import Clock
 from drills.config import Settings
+from drills.safety import TargetGuard
 from infra.aws import ClientFactory
 
 __all__ = ["EmbeddedBackend"]
@@ -36,6 +37,7 @@ class EmbeddedBackend:
         self.simulator: Any = None
         self.clients: ClientFactory | None = None
         self.deployment: Any = None
+        self.guard: TargetGuard | None = None
 
     name = "embedded"
     account = "embedded"
@@ -48,8 +50,14 @@ class EmbeddedBackend:
 
         self.moto = MotoServer().start()
         self.moto.reset()
+        # The same target guard as on a real account: allowlisted account, expected tags,
+        # no production; its gate refuses any mutating call until the check has passed.
+        self.guard = TargetGuard(self.settings)
         self.clients = ClientFactory(
-            endpoint_url=self.moto.endpoint_url, api_timeout_s=self.settings.api_timeout_s)
+            endpoint_url=self.moto.endpoint_url, api_timeout_s=self.settings.api_timeout_s,
+            observers=(self.guard.gate,))
+        report = self.guard.check(self.clients)
+        self.progress(f"target guard passed: account {report.account}")
         latency = LatencyModel.from_settings(self.settings)
         self.simulator = RegionSimulator(
             settings=self.settings, clock=self.clock, latency=latency,

@@ -14,11 +14,28 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from drills.errors import ConfigError
 
-__all__ = ["KNOWN_REGIONS", "Settings", "generate_db_password", "load_settings"]
+__all__ = [
+    "EMBEDDED_ACCOUNT",
+    "KNOWN_REGIONS",
+    "Settings",
+    "generate_db_password",
+    "load_settings",
+]
+
+# The account moto answers for; the embedded backend may touch this account and no other.
+EMBEDDED_ACCOUNT = "123456789012"
 
 # The commercial AWS regions; a region outside this list is a typo, not a new region.
 KNOWN_REGIONS = frozenset(
@@ -32,6 +49,9 @@ KNOWN_REGIONS = frozenset(
     }
 )  # fmt: skip
 
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ALARM_ARN = re.compile(r"^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
 _SUFFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 # RDS MySQL master password: 8-41 printable ASCII, not '/', '"', '@' or space.
 _DB_PASSWORD = re.compile(r'^[\x21-\x7e]{8,41}$')
@@ -78,6 +98,57 @@ class Settings(BaseModel):
     operator: str | None = None
     api_timeout_s: float = Field(default=10.0, gt=0)
     api_max_attempts: int = Field(default=3, ge=1, le=20)
+
+    # Target guard (drills.safety): accounts the drill may touch; None takes the backend's
+    # default (embedded: moto's account only; aws: none, so it must be configured).
+    allowed_accounts: tuple[str, ...] | None = None
+    allow_production: bool = False
+    # FIS on the aws backend (drills.fis): the role FIS runs as, the alarms that stop an
+    # experiment, and how long a timed fault lasts (FIS allows 1 minute to 12 hours).
+    fis_role_arn: str | None = None
+    stop_alarm_arns: tuple[str, ...] = ()
+    fault_duration_s: float = Field(default=1800.0, ge=60, le=43_200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_accounts(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("allowed_accounts") is None:
+            if values.get("backend", "embedded") == "embedded":
+                return {**values, "allowed_accounts": (EMBEDDED_ACCOUNT,)}
+        return values
+
+    @model_validator(mode="after")
+    def _aws_needs_accounts(self) -> Settings:
+        if self.backend == "aws" and not self.allowed_accounts:
+            raise ValueError(
+                "the aws backend needs allowed_accounts, the 12-digit ids of the accounts the "
+                "drill may touch (e.g. allowed_accounts = [\"111122223333\"] in drill.toml); "
+                "there is no default, so a drill never runs against an account by accident")
+        return self
+
+    @field_validator("allowed_accounts")
+    @classmethod
+    def _accounts(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        bad = [a for a in v or () if not _ACCOUNT.match(a)]
+        if bad:
+            raise ValueError(f"account ids are 12 digits, quoted as strings; {bad!r} are not")
+        return v
+
+    @field_validator("stop_alarm_arns")
+    @classmethod
+    def _alarms(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [a for a in v if not _ALARM_ARN.match(a)]
+        if bad:
+            raise ValueError("each must be a CloudWatch alarm ARN "
+                             f"(arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME); {bad!r} are not")
+        return v
+
+    @field_validator("fis_role_arn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        if v is not None and not _ROLE_ARN.match(v):
+            raise ValueError("must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+        return v
 
     @field_validator("environment_suffix")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from drills.errors import ConfigError
 
-__all__ = ["Fault", "FaultContext", "FaultRegistry", "Dataplane", "default_registry"]
+__all__ = ["Dataplane", "Fault", "FaultContext", "FaultRegistry", "default_registry"]
 
 
 @runtime_checkable

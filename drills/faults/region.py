@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from drills.actions import FaultEffects
 from drills.errors import FaultInjectionError
 from drills.faults import FaultContext
 
@@ -15,6 +16,12 @@ class RegionOutage:
     regional AWS API call to it failing as a dead endpoint does."""
 
     name: ClassVar[str] = "region-outage"
+    # No AWS call: on the embedded backend the region is cut off inside the client factory
+    # and the simulator; on the aws backend it maps to a FIS experiment (drills.fis).
+    effects: ClassVar[FaultEffects] = FaultEffects(
+        inject="cut the region's application off, stop replication out of it and make every "
+               "regional API call to it fail with EndpointConnectionError",
+        revert="restore the region's API endpoints, then its application and replication")
 
     def __init__(self, ctx: FaultContext, *, region: str | None = None) -> None:
         self._ctx = ctx

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import EndpointConnectionError
 
 from drills.errors import ConfigError, FaultInjectionError
 from drills.faults import FaultContext, FaultRegistry, default_registry
