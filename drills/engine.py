@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -20,7 +20,7 @@ import requests
 from drills import runinfo
 from drills.clock import Clock
 from drills.config import Settings
-from drills.errors import ConfigError, DrillError, MeasurementError, ProbeTimeout
+from drills.errors import ConfigError, MeasurementError, ProbeTimeout
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry
 from drills.measure import measure_rpo, measure_rto
 from drills.probes import MarkerWriter, Prober, read_markers
@@ -72,6 +72,8 @@ class Drill:
     progress: Callable[[str], None] = lambda _msg: None
 
     def __post_init__(self) -> None:
+        if self.settings.seed is None:  # draw one, so the run's journal can reproduce it
+            self.settings = self.settings.model_copy(update={"seed": secrets.randbelow(2**31)})
         self.clock = Clock(scale=self.settings.time_scale)
         self.run_dir = runinfo.new_run_dir(self.settings.runs_dir, self.scenario)
         self.timeline = Timeline(self.run_dir / "timeline.jsonl", self.clock,
@@ -142,7 +144,7 @@ class Drill:
 
     def app_target(self) -> str:
         """Base URL the application's DNS name leads to now."""
-        return self.backend.resolve(self.backend.deployment.app_dns_name)
+        return self.backend.resolve(self.backend.deployment.primary.AppDNSName)
 
     def steady_state(self) -> None:
         """Start probes and markers and wait until the app is healthy from the primary."""
@@ -188,7 +190,7 @@ class Drill:
         with self.phase("failover"):
             self.runbook_started_at = self.clock.now()
             steps = self.runbook or failover_steps(self.settings.dr_region)
-            execute(steps, self._runbook_context(), timeline=self.timeline)
+            execute(steps, self._runbook_context(), timeline=self.timeline, progress=self.progress)
 
     def await_recovery(self) -> None:
         """Wait until N consecutive probes are healthy and served by the DR region."""
@@ -224,9 +226,12 @@ class Drill:
         self._closed = True
         from drills.verdict import finish
 
+        revert_error: BaseException | None = None
         try:
-            with contextlib.suppress(DrillError), self.phase("revert"):
+            with self.phase("revert"):
                 self._revert_all()
+        except Exception as exc:  # journaled by phase(); it decides the verdict below
+            revert_error = exc
         finally:
             for part in (self.prober, self.writer):
                 if part is not None:
@@ -235,7 +240,7 @@ class Drill:
                 with self.phase("teardown"):
                     self.backend.stop()
             self._http.close()
-            finish(self, error)
+            finish(self, error or revert_error)
             self.timeline.close()
 
     def _revert_all(self) -> None:
@@ -245,12 +250,12 @@ class Drill:
         for fault in reversed(self.faults):
             try:
                 fault.revert()
+                verified = not fault.is_active()  # read the state back: checked, not assumed
             except Exception as exc:  # revert every fault even when one of them fails
                 self.timeline.record("fault.revert_failed", fault=fault.name,
-                                     target=fault.target, error=str(exc))
+                                     target=fault.target, error=f"{type(exc).__name__}: {exc}")
                 failed.append(fault.name)
                 continue
-            verified = not fault.is_active()
             kind = "fault.reverted" if verified else "fault.revert_failed"
             self.timeline.record(kind, fault=fault.name, target=fault.target, verified=verified)
             if not verified:
@@ -277,8 +282,8 @@ class Drill:
         s = self.settings
         target = FailoverTarget(
             replica_id=s.replica_id, dr_cluster=s.dr_cluster, dr_service=s.dr_service,
-            dr_alb_dns=d.dr_alb_dns, hosted_zone_id=d.hosted_zone_id,
-            app_dns_name=d.app_dns_name, health_check_id=d.health_check_id)
+            dr_alb_dns=d.dr.ALBDNSName, hosted_zone_id=d.primary.HostedZoneId,
+            app_dns_name=d.primary.AppDNSName, health_check_id=d.primary.PrimaryHealthCheckId)
         return RunbookContext(s, self.backend.clients, self.clock, target, self.backend.resolve,
                               self._http)
 

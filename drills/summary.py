@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -28,7 +27,7 @@ def _stopwatch(out: Console) -> Any:
 
 def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Console) -> int:
     """Run a feature's drills, publish each run folder, print summaries; the exit code."""
-    from reports import publish
+    from reports import load_signing_key, publish
     from steps.runner import copy_results, run_feature
 
     out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · time scale "
@@ -42,8 +41,15 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
         codes = []
         for drill in result.drills:
             copy_results(Path(tmp), drill.run_dir)
-            publish(drill.run_dir, signing_key=os.environ.get("DRILL_SIGNING_KEY"),
-                    pushgateway_url=os.environ.get("DRILL_PUSHGATEWAY_URL"))
+            key = os.environ.get("DRILL_SIGNING_KEY")
+            published = publish(drill.run_dir,
+                                signing_key=load_signing_key(value=key) if key else None,
+                                pushgateway_url=os.environ.get("DRILL_PUSHGATEWAY_URL"),
+                                environment=settings.environment_suffix)
+            if published.push is not None and not published.push.ok:
+                err.print(f"[yellow]warning:[/] metrics push to {published.push.url} failed: "
+                          f"{published.push.error}; metrics.prom in the run folder has them",
+                          soft_wrap=True)
             codes.append(drill.exit_code if drill.exit_code is not None else 1)
             print_summary(drill.run_dir, out)
     if 3 in codes:
@@ -58,38 +64,43 @@ def _fmt(seconds: Any) -> str:
 
 
 def print_summary(run_dir: Path, out: Console) -> None:
-    """Print a run's verdict, RTO/RPO against objectives, phases and where the files are."""
-    ev = json.loads((run_dir / "evidence.json").read_text(encoding="utf-8"))
-    obj = ev.get("objectives", {})
-    verdict = "PASSED" if ev.get("passed") else str(ev.get("verdict", "FAILED")).upper()
-    colour = "green" if ev.get("passed") else "red"
-    table = Table(title=f"{ev.get('scenario')}  [{colour}]{verdict}[/]", title_justify="left")
-    for col in ("measure", "achieved", "objective", "met"):
+    """Print a run's verdict, RTO/RPO against objectives and ground truth, phases, files."""
+    from reports import load_evidence
+
+    ev = load_evidence(run_dir / "evidence.json")
+    verdict = "PASSED" if ev.passed else ev.verdict.upper()
+    colour = "green" if ev.passed else "red"
+    table = Table(title=f"{ev.scenario}  [{colour}]{verdict}[/]", title_justify="left")
+    for col in ("measure", "achieved", "objective", "met", "ground truth"):
         table.add_column(col)
-    for key, label in (("rto_seconds", "RTO"), ("rpo_seconds", "RPO")):
-        value, goal = ev.get(key), obj.get(key)
-        met = value is not None and goal is not None and value <= goal
-        table.add_row(label, _fmt(value), _fmt(goal), "[green]yes[/]" if met else "[red]no[/]")
-    truth = ev.get("ground_truth") or {}
-    if truth:
-        table.add_row("RTO (ground truth)", _fmt(truth.get("rto_seconds")), "", "")
-        table.add_row("RPO (ground truth)", _fmt(truth.get("rpo_seconds")), "", "")
+    truth = ev.ground_truth
+    for label, result, true_value in (
+            ("RTO", ev.rto, truth.rto_seconds if truth else None),
+            ("RPO", ev.rpo, truth.rpo_seconds if truth else None)):
+        met = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}[result.met]
+        table.add_row(label, _fmt(result.achieved_seconds), _fmt(result.objective_seconds), met,
+                      _fmt(true_value))
     out.print(table)
     phases = Table(title="phases (drill time)", title_justify="left")
     for col in ("phase", "status", "duration"):
         phases.add_column(col)
-    for p in ev.get("phases", []):
-        phases.add_row(p.get("name", "?"), p.get("status", "?"), _fmt(p.get("duration_seconds")))
+    for phase in ev.phases:
+        phases.add_row(phase.name, phase.status, _fmt(phase.duration_seconds))
     out.print(phases)
-    for reason in ev.get("reasons", []) or []:
-        out.print(f"[red]•[/] {reason}", soft_wrap=True)
+    if not ev.passed and ev.verdict_reason:
+        out.print(f"[red]reason:[/] {ev.verdict_reason}", soft_wrap=True)
+    for finding in ev.findings:
+        if finding.severity in ("critical", "major"):
+            out.print(f"[red]•[/] {finding.id}: {finding.message}", soft_wrap=True)
+    out.print(f"RTO {_fmt(ev.rto_seconds)} · RPO {_fmt(ev.rpo_seconds)} · verdict {ev.verdict}",
+              soft_wrap=True)
     out.print(f"run folder: {run_dir}\nreport:     {run_dir / 'report.html'}", soft_wrap=True)
 
 
 def deploy_and_show(settings: Settings, *, out: Console) -> int:
     """Deploy on a fresh embedded AWS, verify, print the outputs, stop; the exit code."""
-    from drills.clock import Clock
     from drills.backends import EmbeddedBackend
+    from drills.clock import Clock
 
     with tempfile.TemporaryDirectory(prefix="drill-deploy-") as tmp:
         backend = EmbeddedBackend(settings, Clock(scale=settings.time_scale), Path(tmp),
@@ -105,32 +116,48 @@ def deploy_and_show(settings: Settings, *, out: Console) -> int:
 
 def verify_run(run_dir: Path, key: str | None, *, out: Console) -> int:
     """Check a run folder's integrity; 0 when intact, 1 when anything was altered."""
-    from reports import verify
+    from reports import load_signing_key, verify
 
     if not Path(run_dir).is_dir():
         raise ConfigError(f"run folder {str(run_dir)!r} does not exist")
-    result = verify(run_dir, key=key)
-    out.print(result.describe() if hasattr(result, "describe") else result, soft_wrap=True)
+    result = verify(Path(run_dir), key=load_signing_key(value=key) if key else None)
+    out.print(result.summary(), soft_wrap=True)
+    for problem in result.problems():
+        out.print(f"  {problem}", soft_wrap=True)
     return 0 if result.ok else 1
 
 
 def rebuild_report(run_dir: Path, *, out: Console) -> int:
-    """Rebuild report.html from a run folder alone."""
-    from reports import rebuild
+    """Rebuild evidence.json and report.html from a run folder's raw files alone."""
+    from reports import build_evidence, write_evidence, write_report
 
-    if not (Path(run_dir) / "timeline.jsonl").is_file():
+    run_dir = Path(run_dir)
+    if not (run_dir / "timeline.jsonl").is_file():
         raise ConfigError(f"{str(run_dir)!r} is not a run folder (no timeline.jsonl)")
-    path = rebuild(run_dir)
-    out.print(f"report: {path}")
+    write_evidence(build_evidence(run_dir), run_dir / "evidence.json")
+    out.print(f"report: {write_report(run_dir)}")
+    out.print("note: the folder's MANIFEST.sha256 now lists the old files; `drill verify` "
+              "will report evidence.json and report.html as altered", soft_wrap=True)
     return 0
 
 
 def show_history(runs_dir: Path, out_file: Path | None, *, out: Console) -> int:
-    """List past runs and write the trend page."""
-    from reports import history
+    """List past runs with verdict, RTO, RPO and trend, and write the trend page."""
+    from reports import write_history
 
-    if not Path(runs_dir).is_dir():
-        raise ConfigError(f"runs folder {str(runs_dir)!r} does not exist")
-    result = history(runs_dir, out_file)
-    out.print(result)
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        raise ConfigError(f"runs folder {str(runs_dir)!r} does not exist; run a drill first")
+    page = out_file or runs_dir / "history.html"
+    scan = write_history(runs_dir, page)
+    table = Table(title=f"drill history ({len(scan.runs)} runs)", title_justify="left")
+    for col in ("run", "scenario", "verdict", "RTO", "trend", "RPO", "trend"):
+        table.add_column(col)
+    for run in scan.runs:
+        table.add_row(run.run_id, run.scenario, run.verdict, _fmt(run.rto_seconds),
+                      run.rto_trend, _fmt(run.rpo_seconds), run.rpo_trend)
+    out.print(table)
+    for skipped in scan.skipped:
+        out.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", soft_wrap=True)
+    out.print(f"trend page: {page}")
     return 0

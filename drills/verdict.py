@@ -33,7 +33,7 @@ def judge(drill: Any, rto: Any, rpo: Any) -> Any:
         runbook_started_at=drill.runbook_started_at, recovered_at=rto.recovered_at,
         detect_seconds=rto.detect_seconds, decide_seconds=rto.decide_seconds,
         execute_seconds=rto.execute_seconds, lost_markers=list(rpo.lost),
-        last_acked_marker=rpo.last_acked_seq, newest_surviving_marker=rpo.newest_surviving_seq,
+        last_acked_marker=rpo.last_acked, newest_surviving_marker=rpo.newest_surviving,
         served_region=drill.settings.dr_region)
     if truth is not None:
         drill.timeline.record("ground_truth", rto_seconds=truth.rto_seconds,

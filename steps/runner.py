@@ -75,7 +75,7 @@ def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[s
                           f"scenarios({str(Path(feature_path).resolve())!r})\n", encoding="utf-8")
         args = [str(module), "-p", "steps.plugin", "-p", "no:cacheprovider", "-q", "-s",
                 "--no-header", "--tb=line", "-c", str(PROJECT_ROOT / "pyproject.toml"),
-                "--rootdir", str(PROJECT_ROOT), "-W", "ignore::DeprecationWarning",
+                "--rootdir", str(PROJECT_ROOT), "-p", "no:warnings", "--no-summary",
                 f"--junitxml={results_dir / 'junit.xml'}",
                 f"--cucumberjson={results_dir / 'cucumber.json'}"]
         status = pytest.main(args, plugins=[_PluginName(carrier)])

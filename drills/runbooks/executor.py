@@ -14,6 +14,7 @@ from typing import Any, Literal
 import requests
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from drills.actions import ApiCall
 from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import DrillError, RunbookStepFailed
@@ -55,6 +56,8 @@ class RunbookStep:
     region: str
     action: Callable[[RunbookContext], None]
     description: str
+    # The AWS calls the action makes, as data, for `drill plan` and the IAM audit.
+    calls: tuple[ApiCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +86,10 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
     return str(exc), None
 
 
-def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline) -> StepResult:
+def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline,
+              progress: Callable[[str], None]) -> StepResult:
     started = timeline.record("runbook.step.started", step=step.name, region=step.region).t
+    progress(f"runbook step {step.name} in {step.region}: {step.description}")
     try:
         step.action(ctx)
     except (BotoCoreError, ClientError, DrillError, requests.RequestException) as exc:
@@ -92,15 +97,18 @@ def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline) -> Ste
         end = ctx.clock.now()
         timeline.record("runbook.step.finished", step=step.name, region=step.region,
                         status="failed", duration_s=round(end - started, 3), error=message)
+        progress(f"runbook step {step.name} FAILED after {end - started:.0f}s: {message}")
         raise RunbookStepFailed(message, step=step.name, code=code) from exc
     end = ctx.clock.now()
     timeline.record("runbook.step.finished", step=step.name, region=step.region, status="ok",
                     duration_s=round(end - started, 3))
+    progress(f"runbook step {step.name} done in {end - started:.0f}s (drill time)")
     return StepResult(step.name, step.region, "ok", started, end)
 
 
 def execute(
-    steps: Sequence[RunbookStep], ctx: RunbookContext, *, timeline: Timeline
+    steps: Sequence[RunbookStep], ctx: RunbookContext, *, timeline: Timeline,
+    progress: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[StepResult, ...]:
     """Run ``steps`` in order; the first failure raises :class:`RunbookStepFailed`."""
-    return tuple(_run_step(step, ctx, timeline) for step in steps)
+    return tuple(_run_step(step, ctx, timeline, progress) for step in steps)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.errors import ProbeTimeout
