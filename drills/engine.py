@@ -9,21 +9,26 @@ checks the revert by reading the state back, stops everything and journals the v
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import secrets
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
 
-from drills import runinfo
+from drills import active, runinfo
 from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import ConfigError, MeasurementError, ProbeTimeout
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry
+from drills.interrupts import Interrupted, held_signals, signal_name
 from drills.measure import measure_rpo, measure_rto
-from drills.probes import MarkerWriter, Prober, read_markers
+from drills.preflight import PreflightReport, run_checks
+from drills.probes import AckedMarker, MarkerWriter, Prober, read_markers
 from drills.runbooks.executor import FailoverTarget, RunbookContext, RunbookStep, execute
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
@@ -90,6 +95,9 @@ class Drill:
         self._http = requests.Session()
         self._closed = False
         self._opened = False
+        self._switch_interval: float | None = None
+        self._active_entry: Path | None = None
+        self.interruption: KeyboardInterrupt | None = None
         self.exit_code: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -97,6 +105,14 @@ class Drill:
     def open(self) -> Drill:
         """Journal the start, start the backend and deploy the stack."""
         self._opened = True
+        # Registered before anything changes, so `drill abort` can reach the run from now on.
+        self._active_entry = active.register(self.run_dir, scenario=self.scenario,
+                                             started=self.clock.wall().isoformat())
+        # Probes, canaries and moto share one interpreter; a short GIL switch interval keeps
+        # a probe from waiting up to 5 ms (the default) behind busy threads, which at 60x and
+        # above is a sizeable share of the probe interval. Restored in close().
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, 0.0005))
         self.timeline.record("run.started", **runinfo.describe_run(self))
         with self.phase("setup"):
             from drills.backends import EmbeddedBackend
@@ -163,16 +179,31 @@ class Drill:
                        f"{need} healthy probes served by {s.primary_region}")
 
     def inject(self, fault_name: str, **options: Any) -> Fault:
-        """Inject a fault by name; its time is the outage start."""
+        """Inject a fault by name (after the preflight gate); its time is the outage start."""
         ctx = FaultContext(self.backend.clients, self.backend.dataplane,
                            self.settings.primary_region, self.settings.dr_region)
         fault = self.registry.create(fault_name, ctx, **options)
+        if not self.faults:
+            self.preflight()
         with self.phase("inject"):
             self.faults.append(fault)
+            # Intent first: a run killed mid-injection still tells cleanup what may be active.
+            self.timeline.record("fault.injecting", fault=fault.name, target=fault.target)
             fault.inject()
             event = self.timeline.record("fault.injected", fault=fault.name, target=fault.target)
             self.outage_start = event.t
         return fault
+
+    def preflight(self) -> PreflightReport:
+        """Check the gate before the first fault; SafetyRefusal lists every failed check."""
+        with self.phase("preflight"):
+            report = run_checks(self.settings, self.backend,
+                                self.prober.samples() if self.prober is not None else [],
+                                rpo_seconds=self.objectives.rpo_seconds)
+            self.timeline.record("preflight", passed=report.passed, reasons=list(report.reasons),
+                                 checks=[dataclasses.asdict(c) for c in report.checks])
+            report.raise_if_refused()
+        return report
 
     def detect(self) -> None:
         """Wait until the probes declare the primary lost (N consecutive failures)."""
@@ -206,24 +237,47 @@ class Drill:
         assert self.prober and self.writer and self.outage_start is not None
         with self.phase("measure"):
             self.writer.stop()
-            surviving = read_markers(self.app_target(),
-                                     timeout=self.clock.real(self.settings.probe_timeout_s))
+            # Read through the app's name and insist DR answered: survivors must be DR's data.
+            timeout = max(1.0, self.clock.real(self.settings.probe_timeout_s))
+            surviving = read_markers(self.app_target(), region=self.settings.dr_region,
+                                     timeout=timeout)
             rto = measure_rto(self.prober.samples(), outage_start=self.outage_start,
                               dr_region=self.settings.dr_region,
                               consecutive=self.settings.recovery_consecutive,
                               detected_at=self.detected_at,
                               runbook_started_at=self.runbook_started_at)
-            rpo = measure_rpo(self.writer.acked(), surviving, outage_start=self.outage_start)
+            # A marker found in DR was committed even if its acknowledgement was lost on the
+            # way back (a timed-out request): it counts as written, like an acknowledged one.
+            written = [AckedMarker(r.seq, r.written_at, r.region) for r in self.writer.records()
+                       if r.acked or r.seq in surviving]
+            rpo = measure_rpo(written, surviving, outage_start=self.outage_start)
             self.result = judge(self, rto, rpo)
         return self.result
 
     # -- cleanup ---------------------------------------------------------------------------
 
     def close(self, error: BaseException | None = None) -> None:
-        """Revert every fault (checked), stop probes and backend, journal the verdict."""
-        if self._closed:
-            return
-        self._closed = True
+        """Revert every fault (checked), stop probes and backend, journal the verdict.
+
+        SIGINT and SIGTERM are held until it is done, so a second Ctrl-C cannot abandon the
+        revert; a signal held here makes the verdict "aborted" (see :attr:`interrupted`).
+        """
+        with held_signals(self._on_held_signal) as held:
+            if self._closed:
+                return
+            self._closed = True
+            self._close(error, held)
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether a signal (or Ctrl-C) stopped this run, before or during close()."""
+        return self.interruption is not None
+
+    def _on_held_signal(self, signum: int) -> None:
+        self.progress(f"{signal_name(signum)} received while reverting: the revert and "
+                      "cleanup finish first, then the drill stops")
+
+    def _close(self, error: BaseException | None, held: list[int]) -> None:
         from drills.verdict import finish
 
         revert_error: BaseException | None = None
@@ -240,8 +294,16 @@ class Drill:
                 with self.phase("teardown"):
                     self.backend.stop()
             self._http.close()
-            finish(self, error or revert_error)
+            for signum in held:
+                self.timeline.record("interrupt.deferred", signal=signal_name(signum))
+            if error is None and held:
+                error = Interrupted(held[0])
+            self.interruption = error if isinstance(error, KeyboardInterrupt) else None
+            finish(self, error, revert_error)
             self.timeline.close()
+            active.unregister(self._active_entry)
+            if self._switch_interval is not None:
+                sys.setswitchinterval(self._switch_interval)
 
     def _revert_all(self) -> None:
         from drills.errors import RevertError

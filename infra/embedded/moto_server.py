@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import requests
 from moto.server import ThreadedMotoServer
 
@@ -20,6 +22,8 @@ class MotoServer:
         from infra.embedded import moto_ext
 
         moto_ext.install()
+        # One access-log line per API call drowns the drill's own progress output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server.start()
         self._running = True
         return self

@@ -235,6 +235,12 @@ class RegionSimulator:
         self._region(region)
         return self._outages.is_down(region, self.clock.now())
 
+    def replica_lag_seconds(self) -> float:
+        """The DR replica's ReplicaLag now, as CloudWatch would report it (-1: stopped)."""
+        if self._replicator is None:
+            raise RuntimeError("simulator not started")
+        return self._replicator.lag_seconds(self.clock.now())
+
     # -- DNS ---------------------------------------------------------------------------
 
     def resolve(self, hostname: str) -> str:
@@ -361,8 +367,11 @@ class RegionSimulator:
                 if r.origin == primary and r.committed_at <= cutoff]
         landed = {r.seq: r for r in self._regions[dr].database.db.rows() if r.origin == primary}
         lost = tuple(sorted(r.seq for r in sent if r.seq not in landed))
-        last = max((r.committed_at for r in sent), default=None)
-        newest = max((r.committed_at for r in landed.values()), default=None)
+        # Which writes were lost is decided by commit time; how much time they span is read
+        # from the writes' own timestamps, as an application compares its newest row in DR
+        # with its newest row written (and as the drill's marker measurement does).
+        last = max((r.written_at for r in sent), default=None)
+        newest = max((r.written_at for r in landed.values()), default=None)
         rpo = 0.0 if not lost else (last or 0.0) - (newest or 0.0)
         return GroundTruth(
             outage_start=outage, recovered_at=recovered,

@@ -1,0 +1,165 @@
+"""The region-loss drill end to end, judged against what the simulator knows really happened.
+
+Each run deploys the stack on a fresh embedded AWS, loses the primary region, runs the
+seed's failover runbook and measures RTO/RPO with real probes over loopback HTTP. The
+simulator's ground truth is the yardstick: measured RTO within one probe interval of the
+truth, measured RPO within one marker interval, on every seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from drills.config import load_settings
+from drills.runbooks.executor import RunbookContext, RunbookStep
+from drills.runbooks.failover import failover_steps
+from drills.scenario import region_loss
+
+__all__: list[str] = []
+
+pytestmark = [pytest.mark.drill, pytest.mark.region_loss, pytest.mark.slow]
+
+# Fast enough for ten runs in the suite; the bounds are in drill seconds, so they hold at
+# any scale as long as the probes keep their cadence (bench/run.py measures that).
+TIME_SCALE = 150.0
+SEEDS = range(1, 11)
+
+
+def _settings(tmp_path: Path, **overrides):
+    return load_settings(overrides={"runs_dir": tmp_path / "runs", "time_scale": TIME_SCALE,
+                                    **overrides})
+
+
+def _journal(drill) -> list[dict]:
+    lines = (drill.run_dir / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _listening_inodes() -> set[str]:
+    """Inodes of TCP sockets in LISTEN state (any process in this network namespace)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as fh:
+            for row in fh.readlines()[1:]:
+                fields = row.split()
+                if fields[3] == "0A":  # TCP_LISTEN
+                    found.add(fields[9])
+    return found
+
+
+def _own_socket_inodes() -> set[str]:
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed between listdir and readlink
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    return inodes
+
+
+def _children() -> set[str]:
+    kids: set[str] = set()
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
+            kids.update(fh.read().split())
+    return kids
+
+
+class Leftovers:
+    """What a run may leave behind: threads, listening sockets, child processes."""
+
+    def __init__(self) -> None:
+        self.threads = set(threading.enumerate())
+        self.listening = _own_socket_inodes() & _listening_inodes()
+        self.children = _children()
+
+    def assert_none_since(self, drill) -> None:
+        """Nothing this process started since the baseline is still running or listening."""
+        threads = [t for t in threading.enumerate() if t not in self.threads and t.is_alive()]
+        assert not threads, f"threads left running: {[t.name for t in threads]}"
+        listening = (_own_socket_inodes() & _listening_inodes()) - self.listening
+        assert not listening, f"{len(listening)} listening socket(s) left open"
+        assert _children() - self.children == set(), "child processes left behind"
+        started = next(e for e in _journal(drill) if e["kind"] == "run.started")
+        assert started  # the run really started, so the checks above were meaningful
+        moto = drill.backend
+        assert moto is not None and moto.moto is None and moto.simulator is None
+        events = _journal(drill)
+        injected = [e for e in events if e["kind"] == "fault.injected"]
+        reverted = [e for e in events if e["kind"] == "fault.reverted" and e.get("verified")]
+        assert len(reverted) == len(injected), f"injected {injected}, reverted {reverted}"
+        assert not drill.backend.clients.lost_regions
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_measured_rto_and_rpo_match_ground_truth(tmp_path, seed):
+    leftovers = Leftovers()
+    settings = _settings(tmp_path, seed=seed)
+    drill = region_loss(settings)
+    result = drill.require_result()
+    truth = result.ground_truth
+    assert truth is not None and truth.rto_seconds is not None, "simulator saw no recovery"
+    assert abs(result.rto_seconds - truth.rto_seconds) <= settings.probe_interval_s, (
+        f"seed {seed}: measured RTO {result.rto_seconds:.2f}s, truth {truth.rto_seconds:.2f}s")
+    assert abs(result.rpo_seconds - truth.rpo_seconds) <= settings.marker_interval_s, (
+        f"seed {seed}: measured RPO {result.rpo_seconds:.2f}s, truth {truth.rpo_seconds:.2f}s")
+    # Realistic, not milliseconds: promotion alone is minutes in the latency model.
+    assert 180 <= result.rto_seconds <= 1500
+    assert drill.exit_code == (0 if result.passed else 1)
+    leftovers.assert_none_since(drill)
+
+
+def test_recovery_slower_than_the_objective_fails_with_the_reason(tmp_path):
+    leftovers = Leftovers()
+    # A 20-minute promotion (the model's slow tail, pinned) cannot fit in a 15-minute RTO.
+    drill = region_loss(_settings(tmp_path, seed=3, latency={"rds_promote": 1200.0}))
+    result = drill.require_result()
+    assert drill.exit_code == 1
+    assert result.rto_seconds > 900
+    assert any("RTO" in r and "exceeded the objective of 900s" in r for r in result.reasons)
+    finished = [e for e in _journal(drill) if e["kind"] == "run.finished"][-1]
+    assert finished["verdict"] == "failed" and "RTO" in finished["reason"]
+    leftovers.assert_none_since(drill)
+
+
+def _promote_in_lost_region(ctx: RunbookContext) -> None:
+    # The mistake the test plants: the runbook talks to the primary region, which is down.
+    rds = ctx.clients.client("rds", ctx.settings.primary_region)
+    rds.describe_db_instances(DBInstanceIdentifier=f"streamflix-db-{ctx.settings.environment_suffix}")
+
+
+def test_runbook_step_calling_the_lost_region_fails_the_drill_naming_it(tmp_path):
+    leftovers = Leftovers()
+    settings = _settings(tmp_path, seed=5)
+    broken = RunbookStep("check-primary-database", settings.primary_region,
+                         _promote_in_lost_region, "Read the primary database's state")
+    runbook = (broken, *failover_steps(settings.dr_region))
+    drill = region_loss(settings, runbook=runbook)
+    assert drill.exit_code == 1
+    events = _journal(drill)
+    failed = [e for e in events if e["kind"] == "runbook.step.finished"
+              and e["status"] == "failed"]
+    assert [e["step"] for e in failed] == ["check-primary-database"]
+    assert "unreachable" in failed[0]["error"]
+    finished = [e for e in events if e["kind"] == "run.finished"][-1]
+    assert finished["verdict"] == "failed"
+    assert "check-primary-database" in finished["reason"]
+    leftovers.assert_none_since(drill)
+
+
+def test_moto_server_is_gone_after_the_run(tmp_path):
+    settings = _settings(tmp_path, seed=9)
+    seen: list[str] = []
+    drill = region_loss(settings, progress=seen.append)
+    endpoint = next(m.split()[-1] for m in seen if m.startswith("embedded AWS listening on"))
+    with pytest.raises(requests.ConnectionError):
+        requests.get(endpoint, timeout=2)
+    assert drill.exit_code in (0, 1)
