@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drills.errors import DrillAborted, DrillError, SafetyRefusal
+from drills.interrupts import Interrupted
 
 __all__ = ["finish", "judge"]
 
@@ -45,9 +46,19 @@ def judge(drill: Any, rto: Any, rpo: Any) -> Any:
                        drill.settings.dr_region, tuple(rpo.lost), truth, reasons)
 
 
-def _verdict(drill: Any, error: BaseException | None) -> tuple[str, int, str]:
+def _interrupted(drill: Any, error: BaseException, revert_error: BaseException | None) -> str:
+    how = f"interrupted by {error.signal}" if isinstance(error, Interrupted) else "interrupted"
+    if revert_error is not None:
+        return f"{how}; {revert_error}; finish with `drill cleanup --run {drill.run_dir}`"
+    count = len(drill.faults)
+    return f"{how}; " + (f"{count} fault(s) reverted and verified" if count
+                         else "no fault had been injected")
+
+
+def _verdict(drill: Any, error: BaseException | None,
+             revert_error: BaseException | None = None) -> tuple[str, int, str]:
     if isinstance(error, KeyboardInterrupt | DrillAborted):
-        return "aborted", 3, "interrupted; faults reverted"
+        return "aborted", 3, _interrupted(drill, error, revert_error)
     if isinstance(error, SafetyRefusal):
         return "aborted", 3, str(error)
     if error is not None:
@@ -61,9 +72,10 @@ def _verdict(drill: Any, error: BaseException | None) -> tuple[str, int, str]:
     return "failed", 1, "; ".join(drill.result.reasons)
 
 
-def finish(drill: Any, error: BaseException | None) -> None:
+def finish(drill: Any, error: BaseException | None,
+           revert_error: BaseException | None = None) -> None:
     """Journal ``run.finished`` with the verdict and exit code."""
-    verdict, code, reason = _verdict(drill, error)
+    verdict, code, reason = _verdict(drill, error or revert_error, revert_error)
     drill.exit_code = code
     drill.timeline.record("run.finished", verdict=verdict, passed=verdict == "passed",
                           exit_code=code, reason=reason)

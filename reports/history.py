@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reports.chart import trend_svg
 from reports.evidence import EVIDENCE_FILE, load_evidence
 from reports.html import template_environment
 from reports.records import Evidence
@@ -107,7 +106,9 @@ def scan_runs(runs_dir: Path) -> HistoryScan:
     """Every run under ``runs_dir``, oldest first with trends; unreadable folders skipped."""
     runs: list[RunSummary] = []
     skipped: list[SkippedRun] = []
-    folders = sorted(p for p in Path(runs_dir).iterdir() if p.is_dir()) if Path(
+    # Dot folders (.active, .cleanup) hold the drill's bookkeeping, not runs.
+    folders = sorted(p for p in Path(runs_dir).iterdir()
+                     if p.is_dir() and not p.name.startswith(".")) if Path(
         runs_dir).is_dir() else []
     for folder in folders:
         found = _load(folder)
@@ -125,6 +126,8 @@ def write_history(runs_dir: Path, out: Path) -> HistoryScan:
     scan = scan_runs(runs_dir)
     points = [(r.run_id, r.rto_seconds, r.rto_objective, r.rpo_seconds, r.rpo_objective)
               for r in scan.runs]
+    from reports.chart import trend_svg  # matplotlib only when a chart is drawn
+
     chart = trend_svg(points) if points else ""
     html = template_environment().get_template("history.html.j2").render(
         scan=scan, chart=chart, runs_dir=str(runs_dir))

@@ -48,6 +48,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 _ERROR = pytest.StashKey[BaseException]()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Keep a Ctrl-C or SIGTERM that stops the session, so the drill's verdict is aborted.
+
+    pytest re-raises a KeyboardInterrupt past its reports and tears fixtures down only when
+    the session ends; without this the drill would close as if the scenario had just ended.
+    """
+    try:
+        return (yield)
+    except KeyboardInterrupt as exc:
+        item.stash.setdefault(_ERROR, exc)
+        raise
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
     """One moto server on loopback for the whole session."""
@@ -108,3 +122,5 @@ def drill(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Drill]
         yield run
     finally:
         run.close(request.node.stash.get(_ERROR, None))
+        if run.interrupted:  # a signal held while it reverted: stop before the next scenario
+            request.session.shouldstop = "the drill was interrupted"

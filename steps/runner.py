@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,7 +21,8 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.parser import FeatureParser
 
 from drills.config import Settings
-from drills.errors import ConfigError
+from drills.errors import ConfigError, DrillError
+from drills.interrupts import Interrupted
 from drills.runinfo import PROJECT_ROOT
 from steps.fixtures import CARRIER_NAME, DrillCarrier
 
@@ -34,14 +36,34 @@ class FeatureRun:
     exit_status: int
     drills: list[Any]
     failures: list[str] = field(default_factory=list)
+    # Why the feature was refused before any scenario ran (no drill started), if it was.
+    refusal: DrillError | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether pytest stopped on Ctrl-C, SIGTERM or ``drill abort``."""
+        return self.exit_status == pytest.ExitCode.INTERRUPTED
 
 
 class _Collector(DrillCarrier):
-    """Carrier that also keeps the text of every failed test phase."""
+    """Carrier that keeps each failed phase's text and refuses a bad feature up front."""
 
-    def __init__(self, settings: Settings, progress: Callable[[str], None]) -> None:
+    def __init__(self, settings: Settings, progress: Callable[[str], None],
+                 feature: Path) -> None:
         super().__init__(settings, progress)
         self.failures: list[str] = []
+        self.feature = feature
+        self.refusal: DrillError | None = None
+
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        """Refuse the feature before any drill starts if a run would refuse it half-way."""
+        try:
+            _check_feature(self.feature, self.settings, config)
+        except DrillError as exc:
+            self.refusal = exc
+            config.hook.pytest_deselected(items=list(items))
+            items.clear()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep failure text for the summary."""
@@ -58,7 +80,11 @@ def load_feature(path: Path) -> Any:
     try:
         feature = FeatureParser(str(path.parent.resolve()), path.name).parse()
     except GherkinParseError as exc:
-        raise ConfigError(f"feature file {str(path)!r} is not valid Gherkin: {exc}") from None
+        # One line: the parser's own text spreads line number, line and file over four.
+        detail = exc.message.removeprefix("Unknown parsing error: ")
+        detail = " ".join(detail.replace("Parser errors:", "").split())
+        raise ConfigError(f"feature file {str(path)!r} is not valid Gherkin: line {exc.line}: "
+                          f"{detail} (the line reads {exc.line_content.strip()!r})") from None
     if not feature.scenarios:
         raise ConfigError(f"feature file {str(path)!r} has no scenario")
     return feature
@@ -68,7 +94,7 @@ def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[s
                 results_dir: Path) -> FeatureRun:
     """Run every scenario of ``feature_path``; JUnit and Cucumber JSON go to ``results_dir``."""
     load_feature(feature_path)
-    carrier = _Collector(settings, progress)
+    carrier = _Collector(settings, progress, Path(feature_path))
     with tempfile.TemporaryDirectory(prefix="drill-feature-") as tmp:
         module = Path(tmp) / "test_drill_feature.py"
         module.write_text("from pytest_bdd import scenarios\n"
@@ -78,8 +104,48 @@ def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[s
                 "--rootdir", str(PROJECT_ROOT), "-p", "no:warnings", "--no-summary",
                 f"--junitxml={results_dir / 'junit.xml'}",
                 f"--cucumberjson={results_dir / 'cucumber.json'}"]
+        status = _main_closing_drills(args, carrier)
+    return FeatureRun(int(status), carrier.drills, carrier.failures, carrier.refusal)
+
+
+def _check_feature(feature: Path, settings: Settings, config: pytest.Config) -> None:
+    """What ``drill plan`` checks (every step known, regions, faults); raises ConfigError.
+
+    Steps are matched against every plugin module this pytest run loaded, as pytest-bdd
+    matches them. A scenario with a step that ``steps/planner.py`` has no plan for (a step
+    from a test-only plugin) is matched but not planned.
+    """
+    from drills.plan import Planner
+    from steps import planner
+
+    # Not get_plugins(): it builds a set, and a dataclass plugin (the carrier) is unhashable.
+    plugins = config.pluginmanager.list_name_plugin()
+    modules = {p.__name__ for _name, p in plugins if isinstance(p, ModuleType)}
+    matched = planner.match_feature(feature, planner.step_definitions(modules))
+    plannable = tuple(s for s in matched.scenarios
+                      if all(x.pattern in planner.STEP_PLANS for x in s[1]))
+    planner.plan_feature(planner.FeatureSteps(matched.path, plannable), lambda: Planner(settings))
+
+
+def _main_closing_drills(args: list[str], carrier: _Collector) -> int:
+    """``pytest.main``, then close every drill it left open, even when a signal escapes it.
+
+    pytest closes each drill through its fixture, but a signal at the wrong moment (as that
+    teardown begins, or a second Ctrl-C inside pytest's own interrupt handling) can skip
+    it; close() is idempotent, so closing again here is harmless.
+    """
+    status: int = pytest.ExitCode.INTERRUPTED
+    escaped: BaseException | None = None
+    try:
         status = pytest.main(args, plugins=[_PluginName(carrier)])
-    return FeatureRun(int(status), carrier.drills, carrier.failures)
+    except BaseException as exc:  # kept for the verdict, then re-raised
+        escaped = exc
+        raise
+    finally:
+        for drill in carrier.drills:
+            drill.close(escaped or (Interrupted() if status == pytest.ExitCode.INTERRUPTED
+                                    else None))
+    return status
 
 
 class _PluginName:

@@ -113,6 +113,9 @@ class Replicator:
         self._outages = outages
         self._truth = truth
         self._stopped_at: float | None = None
+        # Writes shipped but not yet applied (seq -> commit time): what ReplicaLag measures.
+        self._pending: dict[int, float] = {}
+        self._lock = threading.Lock()
 
     def stop_at(self, t: float) -> None:
         """Replication ends at ``t`` for good (the replica was promoted)."""
@@ -124,6 +127,8 @@ class Replicator:
     def ship(self, row: StoredMarker) -> None:
         """Schedule ``row`` to land on the target after a drawn lag."""
         lag = self._latency.draw(Transition.REPLICATION_LAG)
+        with self._lock:
+            self._pending[row.seq] = row.committed_at
         self._scheduler.at(row.committed_at + lag, lambda at: self._land(row, at),
                            label=f"replicate {row.seq}")
 
@@ -135,7 +140,18 @@ class Replicator:
                 return f"{region} down"
         return None
 
+    def lag_seconds(self, t: float) -> float:
+        """ReplicaLag at ``t`` as RDS reports it: -1 when replication is stopped, else the
+        age of the oldest write the replica has not applied yet (0 when it has them all)."""
+        if self._cut(t) is not None:
+            return -1.0
+        with self._lock:
+            oldest = min(self._pending.values(), default=None)
+        return 0.0 if oldest is None else max(0.0, t - oldest)
+
     def _land(self, row: StoredMarker, at: float) -> None:
+        with self._lock:
+            self._pending.pop(row.seq, None)
         reason = self._cut(at)
         if reason is not None:
             self._truth.record("write.not_applied", t=at, seq=row.seq, reason=reason)

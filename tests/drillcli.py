@@ -1,0 +1,126 @@
+"""Run ``drill`` as an operator does: a subprocess with its own environment and run folder.
+
+The tests that prove the evidence contract run the real CLI rather than calling the engine,
+so what they check is what an operator and an auditor get.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple, cast
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from drills.runinfo import PROJECT_ROOT
+
+__all__ = ["DB_PASSWORD", "SIGNING_KEY", "DrillRun", "LaunchedDrill", "drill_command",
+           "drill_env"]
+
+# Both satisfy the RDS password rules and need no escaping in JSON, CSV or HTML, so a leak
+# shows up as these exact bytes.
+DB_PASSWORD = "Kn0wn-Db-Passw0rd-7Qx"
+SIGNING_KEY = "kn0wn-signing-key-4Rv9"
+FEATURE = PROJECT_ROOT / "features" / "region_loss.feature"
+# About 10-15 s of wall time per drill on the embedded backend.
+RUN_ARGS = ("--time-scale", "120", "--seed", "7")
+DRILL_TIMEOUT_S = 240.0
+
+
+class DrillRun(NamedTuple):
+    """A finished ``drill run``: its run folder, what it printed, and its exit code."""
+
+    run_dir: Path
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+def drill_command(*args: str) -> list[str]:
+    """The ``drill`` console script of this interpreter's environment, with ``args``."""
+    script = Path(sys.executable).with_name("drill")
+    return [str(script) if script.exists() else shutil.which("drill") or "drill", *args]
+
+
+def drill_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any DRILL_* setting, plus ``settings``."""
+    # A developer's own key, config or Pushgateway must not leak into what a test asserts.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRILL_")}
+    return {**env, **settings}
+
+
+class _NotYet(Exception):
+    """The condition polled for has not happened yet."""
+
+
+class LaunchedDrill:
+    """A ``drill run`` subprocess started in the background; its output goes to files."""
+
+    def __init__(self, base: Path, env: dict[str, str]) -> None:
+        self.base = Path(base)
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.runs_dir = self.base / "runs"
+        self._stdout = self.base / "stdout.txt"
+        self._stderr = self.base / "stderr.txt"
+        with self._stdout.open("wb") as out, self._stderr.open("wb") as err:
+            self.process = subprocess.Popen(
+                drill_command("run", str(FEATURE), "--out", str(self.runs_dir), *RUN_ARGS),
+                cwd=self.base, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+
+    def run_dir(self) -> Path | None:
+        """The run folder, once the drill has created it."""
+        # Dot-folders hold the runs folder's bookkeeping, not runs.
+        found = sorted(p for p in self.runs_dir.glob("[!.]*") if p.is_dir())
+        return found[0] if found else None
+
+    def journal_kinds(self) -> list[str]:
+        """The kind of every complete line of the run's journal so far."""
+        run_dir = self.run_dir()
+        journal = run_dir / "timeline.jsonl" if run_dir else None
+        if journal is None or not journal.exists():
+            return []
+        lines = journal.read_text(encoding="utf-8").splitlines(keepends=True)
+        # The drill may be halfway through writing the last line.
+        return [json.loads(line)["kind"] for line in lines if line.endswith("\n")]
+
+    def wait_for_event(self, kind: str, timeout: float = DRILL_TIMEOUT_S) -> Path:
+        """Poll the journal until it holds an event of ``kind``; return the run folder."""
+
+        def check() -> Path:
+            if kind in self.journal_kinds():
+                return cast(Path, self.run_dir())
+            if self.process.poll() is not None:
+                raise AssertionError(f"drill exited {self.process.returncode} before {kind!r}")
+            raise _NotYet(kind)
+
+        retrying = Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.05),
+                            retry=retry_if_exception_type(_NotYet), reraise=True)
+        return retrying(check)
+
+    def wait(self, timeout: float = DRILL_TIMEOUT_S) -> DrillRun:
+        """Wait for the drill to exit and return what it left."""
+        try:
+            code = self.process.wait(timeout=timeout)
+        finally:
+            self.stop()
+        stdout = self._stdout.read_text(encoding="utf-8", errors="replace")
+        stderr = self._stderr.read_text(encoding="utf-8", errors="replace")
+        run_dir = self.run_dir()
+        assert run_dir is not None, f"drill exited {code} without a run folder:\n{stderr[-3000:]}"
+        return DrillRun(run_dir, stdout, stderr, code)
+
+    def stop(self) -> None:
+        """Kill the drill if it is still running."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def __enter__(self) -> LaunchedDrill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,219 @@
+"""Interrupting a real ``drill run``: SIGINT, SIGTERM, ``drill abort`` and a crashing step.
+
+Each case starts the CLI as a subprocess in a session of its own, polls ``timeline.jsonl``
+(with a deadline) for the event that marks the point, interrupts the drill there, and checks
+what an operator relies on: the exit code, a verified ``fault.reverted`` for every
+``fault.injected``, ``run.finished`` in the journal, and nothing of the drill left running
+or listening once its process is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from drills.active import ACTIVE_DIR
+from drills.runinfo import PROJECT_ROOT
+from tests.drillcli import RUN_ARGS, drill_command, drill_env
+
+__all__: list[str] = []
+
+pytestmark = [pytest.mark.slow, pytest.mark.drill]
+
+REGION_LOSS = PROJECT_ROOT / "features" / "region_loss.feature"
+CRASHING = Path(__file__).parent / "features" / "crashing_runbook.feature"
+CRASH_PLUGIN = "tests.integration.crashing_runbook_plugin"
+TIMEOUT_S = 240.0
+# Polled this often: a phase lasts a few hundred milliseconds at 120x.
+POLL_S = 0.01
+
+Point = tuple[str, str, str]  # (event kind, field, value) marking where to interrupt
+
+
+class _NotYet(Exception):
+    """The event polled for is not in the journal yet."""
+
+
+class RunningDrill:
+    """``drill run`` in the background, in its own session; output goes to a file."""
+
+    def __init__(self, base: Path, feature: Path, env: dict[str, str]) -> None:
+        self.runs_dir = base / "runs"
+        self.log = base / "drill.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                drill_command("run", str(feature), "--out", str(self.runs_dir), *RUN_ARGS),
+                cwd=base, env=env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def run_dir(self) -> Path | None:
+        """The run folder, once the drill has made it."""
+        found = sorted(p for p in self.runs_dir.glob("[!.]*") if p.is_dir())
+        return found[0] if found else None
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every complete journal line so far."""
+        run_dir = self.run_dir()
+        path = run_dir / "timeline.jsonl" if run_dir else None
+        if path is None or not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        return [json.loads(line) for line in lines if line.endswith("\n")]
+
+    def wait_for(self, point: Point) -> None:
+        """Poll the journal until the event marking ``point`` is there."""
+        kind, key, value = point
+
+        def check() -> None:
+            if any(e["kind"] == kind and e.get(key) == value for e in self.events()):
+                return
+            if self.process.poll() is not None:
+                raise AssertionError(f"drill exited {self.process.returncode} before {point}:\n"
+                                     + self.output()[-3000:])
+            raise _NotYet(point)
+
+        Retrying(stop=stop_after_delay(TIMEOUT_S), wait=wait_fixed(POLL_S),
+                 retry=retry_if_exception_type(_NotYet), reraise=True)(check)
+
+    def signal(self, signum: int) -> None:
+        """Send ``signum`` to the drill's process."""
+        self.process.send_signal(signum)
+
+    def finish(self) -> int:
+        """Wait for the drill to exit; its exit code."""
+        try:
+            return self.process.wait(timeout=TIMEOUT_S)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+    def output(self) -> str:
+        """What the drill printed."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _session_members(sid: int) -> list[int]:
+    """Pids of live processes in session ``sid`` (the drill's children would be there)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii").rsplit(")", 1)[-1].split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if int(fields[3]) == sid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _listening_ports() -> set[int]:
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as fh:
+            for row in fh.readlines()[1:]:
+                fields = row.split()
+                if fields[3] == "0A":  # TCP_LISTEN
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def _ports_used(drill: RunningDrill, run_dir: Path) -> set[int]:
+    """moto's port (from the progress output) and each canary's (from ground truth)."""
+    text = drill.output()
+    truth = run_dir / "ground_truth.jsonl"
+    if truth.exists():
+        text += truth.read_text(encoding="utf-8")
+    return {int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", text)}
+
+
+def _assert_reverted_and_gone(drill: RunningDrill, code: int, expected: int) -> list[dict]:
+    events = drill.events()
+    assert code == expected, f"exit code {code}, expected {expected}:\n{drill.output()[-3000:]}"
+    finished = [e for e in events if e["kind"] == "run.finished"]
+    assert len(finished) == 1 and finished[0]["exit_code"] == expected, finished
+    for injected in (e for e in events if e["kind"] == "fault.injected"):
+        reverted = [e for e in events if e["kind"] == "fault.reverted" and e["seq"] > injected[
+            "seq"] and (e["fault"], e["target"]) == (injected["fault"], injected["target"])]
+        assert reverted and reverted[0]["verified"] is True, (injected, reverted)
+    assert not [e for e in events if e["kind"] == "fault.revert_failed"]
+    assert {"kind": "teardown", "status": "ok"} in [
+        {"kind": e.get("phase"), "status": e.get("status")} for e in events
+        if e["kind"] == "phase.finished"], "the backend was not stopped"
+    assert not list((drill.runs_dir / ACTIVE_DIR).glob("*.json")), "active entry left behind"
+    assert _session_members(drill.process.pid) == []
+    run_dir = drill.run_dir()
+    assert run_dir is not None
+    ports = _ports_used(drill, run_dir)
+    assert ports, "found no port the drill listened on"
+    assert not ports & _listening_ports()
+    return events
+
+
+CASES = {
+    # (feature, [(point, signal), ...], exit code)
+    # Ctrl-C pressed twice, as people do: the second lands in pytest's own interrupt
+    # handling, before the drill's close() has begun, and must not keep it from closing.
+    "sigint-twice-at-deploy": (REGION_LOSS, [
+        (("phase.started", "phase", "deploy"), signal.SIGINT),
+        (("phase.finished", "phase", "deploy"), signal.SIGINT)], 3),
+    "sigterm-at-detect": (REGION_LOSS, [(("phase.started", "phase", "detect"), signal.SIGTERM)],
+                          3),
+    "sigint-mid-promote-then-sigint-during-revert": (REGION_LOSS, [
+        (("runbook.step.started", "step", "promote-replica"), signal.SIGINT),
+        (("phase.started", "phase", "teardown"), signal.SIGINT)], 3),
+    "sigterm-mid-scale": (REGION_LOSS, [
+        (("runbook.step.started", "step", "scale-dr-service"), signal.SIGTERM)], 3),
+    "exception-mid-runbook": (CRASHING, [], 1),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_an_interrupted_drill_reverts_journals_and_exits(case, tmp_path):
+    feature, signals, expected = CASES[case]
+    env = drill_env(PYTEST_ADDOPTS=f"-p {CRASH_PLUGIN}",
+                    PYTHONPATH=os.pathsep.join([str(PROJECT_ROOT), os.environ.get(
+                        "PYTHONPATH", "")]))
+    drill = RunningDrill(tmp_path, feature, env)
+    try:
+        for point, signum in signals:
+            drill.wait_for(point)
+            drill.signal(signum)
+    finally:
+        code = drill.finish()
+    events = _assert_reverted_and_gone(drill, code, expected)
+    verdict = next(e for e in events if e["kind"] == "run.finished")
+    if signals:
+        assert verdict["verdict"] == "aborted"
+        assert verdict["reason"].startswith(f"interrupted by {signals[0][1].name}"), verdict
+    else:
+        assert verdict["verdict"] == "error" and "crashed on purpose" in verdict["reason"]
+    if case.endswith("during-revert"):  # the second signal landed while close() ran
+        assert [e["signal"] for e in events if e["kind"] == "interrupt.deferred"] == ["SIGINT"]
+    if case != "sigint-twice-at-deploy":
+        assert any(e["kind"] == "fault.injected" for e in events)
+
+
+def test_drill_abort_from_another_shell_stops_the_drill(tmp_path):
+    drill = RunningDrill(tmp_path, REGION_LOSS, drill_env())
+    try:
+        drill.wait_for(("runbook.step.started", "step", "promote-replica"))
+        run_dir = drill.run_dir()
+        assert run_dir is not None
+        abort = subprocess.run(drill_command("abort", "--run", str(run_dir), "--timeout", "120"),
+                               capture_output=True, text=True, timeout=180, env=drill_env())
+    finally:
+        code = drill.finish()
+    assert abort.returncode == 0, abort.stdout + abort.stderr
+    assert "region-outage on eu-west-2: reverted" in abort.stdout, abort.stdout
+    assert "verdict aborted, exit code 3" in abort.stdout, abort.stdout
+    events = _assert_reverted_and_gone(drill, code, 3)
+    assert next(e for e in events if e["kind"] == "run.finished")["reason"].startswith(
+        "interrupted by SIGTERM")
