@@ -20,10 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from drills.actions import ApiCall, FaultEffects
 from drills.config import Settings
 from drills.errors import ConfigError
 
 __all__ = [
+    "EXPERIMENT_EFFECTS",
     "FIS_FAULTS",
     "FisAction",
     "FisTarget",
@@ -33,6 +35,24 @@ __all__ = [
 ]
 
 _STACK_TAG = "aws:cloudformation:stack-name"  # CloudFormation tags what it creates with this
+
+# How a fault runs as a FIS experiment, in the template's region: for `drill plan` and the
+# IAM policy (infra/iam/drill-runner-policy.json).
+EXPERIMENT_EFFECTS = FaultEffects(
+    inject="create the experiment template, start the experiment and wait until it runs",
+    revert="stop the experiment (FIS undoes what its actions changed), wait until it has "
+           "stopped, and delete the template",
+    inject_calls=(
+        ApiCall("fis", "CreateExperimentTemplate", "the fault's template"),
+        ApiCall("fis", "StartExperiment", "<experiment template id>"),
+        ApiCall("fis", "GetExperiment", "<experiment id> (until running)"),
+    ),
+    revert_calls=(
+        ApiCall("fis", "StopExperiment", "<experiment id>"),
+        ApiCall("fis", "GetExperiment", "<experiment id> (until stopped)"),
+        ApiCall("fis", "DeleteExperimentTemplate", "<experiment template id>"),
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ Before the first mutating call the guard checks, on either backend:
    too.
 
 Every failed check is collected, and one :class:`SafetyRefusal` (exit 3) lists them all.
+:meth:`TargetGuard.check_settings` runs the part that needs no AWS call (the embedded
+backend's fixed account, the suffix), so ``drill run`` refuses those before anything starts.
 :meth:`TargetGuard.gate` is a :class:`~infra.aws.ClientFactory` observer that refuses every
 mutating call before it is sent until :meth:`TargetGuard.check` has passed, and afterwards
 refuses mutating calls to any region other than the two configured ones.
@@ -29,7 +31,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drills.actions import ApiCall, is_mutating
-from drills.config import Settings
+from drills.config import EMBEDDED_ACCOUNT, Settings
 from drills.errors import SafetyRefusal
 
 __all__ = [
@@ -107,6 +109,23 @@ class TargetGuard:
         self._passed.set()
         log.info("target guard passed for account %s: %s", account, found.notes)
         return self.report
+
+    def check_settings(self) -> None:
+        """The checks that need no AWS call, before anything starts; SafetyRefusal if any fails.
+
+        The embedded backend always answers as moto's account, so an allowlist without it
+        can never pass: refused here rather than after the embedded AWS has started.
+        """
+        found = _Findings()
+        s = self.settings
+        account = EMBEDDED_ACCOUNT if s.backend == "embedded" else None
+        if account is not None and account not in (s.allowed_accounts or ()):
+            found.reasons.append(f"account {account!r} (the embedded backend's) is not in "
+                                 f"allowed_accounts {list(s.allowed_accounts or ())!r}")
+        self._check_suffix(found)
+        if found.reasons:
+            raise SafetyRefusal(f"refusing to touch account {account or 'unknown'}",
+                                reasons=tuple(found.reasons))
 
     def gate(self, call: tuple[str, str, str]) -> None:
         """ClientFactory observer: refuse a mutating call before it is sent, unless allowed."""

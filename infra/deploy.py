@@ -32,7 +32,7 @@ from drills.config import Settings
 from drills.errors import ConfigError, DeployError
 from infra.aws import ClientFactory
 from infra.deploy_common import AwsCalls, Progress, optional, stack_summary
-from infra.deploy_inspect import Inspection, inspect
+from infra.deploy_inspect import INSPECT_CALLS, Inspection, inspect
 from infra.retry import RetryHook
 
 __all__ = [
@@ -63,13 +63,7 @@ DEPLOY_CALLS = (
     ApiCall(_CFN, "DescribeStacks", "{s.dr_stack} (until CREATE_COMPLETE)", "dr"),
     ApiCall("efs", "DescribeReplicationConfigurations", _PRIMARY_FS, "primary"),
     ApiCall("efs", "CreateReplicationConfiguration", f"{_PRIMARY_FS} -> DR", "primary"),
-    *(ApiCall(svc, op, target, role) for role in ("primary", "dr") for svc, op, target in (
-        (_CFN, "DescribeStacks", "stack"), (_CFN, "DescribeStackResources", "stack"),
-        ("rds", "DescribeDBInstances", "all"), ("efs", "DescribeFileSystems", "all"),
-        ("elasticache", "DescribeReplicationGroups", "all"),
-        ("ecs", "DescribeServices", "streamflix service"),
-        ("logs", "DescribeLogGroups", "/ecs/streamflix-{s.environment_suffix}"))),
-    ApiCall("efs", "DescribeReplicationConfigurations", "all", "primary"),
+    *INSPECT_CALLS,
 )
 TEARDOWN_CALLS = (
     ApiCall(_CFN, "DescribeStacks", "{s.primary_stack}", "primary"),
@@ -173,9 +167,12 @@ def _ensure_stack(aws: AwsCalls, region: str, name: str, template: str,
         raise DeployError(f"stack is {found['StackStatus']!r}, expected one of {_DONE}; "
                           "delete it and deploy again", stack=name)
     aws.say(f"creating stack {name} in {region}")
+    role = aws.settings.cloudformation_role_arn
     aws.call("cloudformation", region, "create_stack", StackName=name,
              TemplateBody=template_body(template), Parameters=_params(params),
-             Capabilities=["CAPABILITY_NAMED_IAM"], Tags=_tags(environment))
+             Capabilities=["CAPABILITY_NAMED_IAM"], Tags=_tags(environment),
+             # CloudFormation then acts with the service role, for this and the delete.
+             **({"RoleARN": role} if role else {}))
     aws.wait(region, "stack_create_complete", name)
     summary = stack_summary(aws, region, name)
     assert summary is not None, f"stack {name} vanished after create"

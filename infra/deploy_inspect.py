@@ -10,11 +10,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from drills.actions import ApiCall, RegionRole
 from drills.config import Settings
 from infra.aws import ClientFactory
 from infra.deploy_common import AwsCalls, optional, stack_summary
 
-__all__ = ["Inspection", "Leftovers", "inspect", "leftovers"]
+__all__ = ["INSPECT_CALLS", "LEFTOVER_CALLS", "Inspection", "Leftovers", "inspect", "leftovers"]
+
+_CFN = "cloudformation"
+_BOTH: tuple[RegionRole, RegionRole] = ("primary", "dr")
+# The calls inspect() and leftovers() make, in order; all read-only. `drill plan` and the
+# IAM policy are built from these.
+INSPECT_CALLS = (
+    ApiCall(_CFN, "DescribeStacks", "{s.primary_stack}", "primary"),
+    ApiCall(_CFN, "DescribeStacks", "{s.dr_stack}", "dr"),
+    ApiCall(_CFN, "DescribeStackResources", "{s.primary_stack}", "primary"),
+    ApiCall(_CFN, "DescribeStackResources", "{s.dr_stack}", "dr"),
+    *(ApiCall("rds", "DescribeDBInstances", "all", role) for role in _BOTH),
+    *(ApiCall("efs", "DescribeFileSystems", "all", role) for role in _BOTH),
+    *(ApiCall("elasticache", "DescribeReplicationGroups", "all", role) for role in _BOTH),
+    ApiCall("efs", "DescribeReplicationConfigurations", "all", "primary"),
+    ApiCall("ecs", "DescribeServices", "{s.primary_cluster}/{s.primary_service}", "primary"),
+    ApiCall("ecs", "DescribeServices", "{s.dr_cluster}/{s.dr_service}", "dr"),
+    *(ApiCall("logs", "DescribeLogGroups", "/ecs/streamflix-{s.environment_suffix}", role)
+      for role in _BOTH),
+)
+LEFTOVER_CALLS = tuple(
+    ApiCall(service, operation, target, role)
+    for role, service_name in zip(_BOTH, ("{s.primary_cluster}/{s.primary_service}",
+                                          "{s.dr_cluster}/{s.dr_service}"), strict=True)
+    for service, operation, target in (
+        (_CFN, "DescribeStacks", "all"), ("efs", "DescribeFileSystems", "all"),
+        ("efs", "DescribeReplicationConfigurations", "all"), ("rds", "DescribeDBInstances", "all"),
+        ("ecs", "DescribeServices", service_name)))
 
 @dataclass(frozen=True, slots=True)
 class Inspection:
