@@ -52,7 +52,10 @@ class Timeline:
     def __init__(self, path: Path, clock: Clock, *, secrets: Iterable[str] = ()) -> None:
         self.path = Path(path)
         self.clock = clock
-        self._secrets = tuple(s for s in secrets if s)
+        # Lines are masked once JSON-encoded, where a backslash in a secret is doubled: mask
+        # the encoded form too, longest first so no shorter form leaves part of one behind.
+        forms = {f for s in secrets if s for f in (s, json.dumps(s, ensure_ascii=False)[1:-1])}
+        self._secrets = tuple(sorted(forms, key=len, reverse=True))
         self._lock = threading.Lock()
         self._seq = 0
         self._file = self.path.open("a", encoding="utf-8")

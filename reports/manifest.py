@@ -83,7 +83,8 @@ class VerifyResult:
 
 
 _SIGNATURE_PROBLEMS: dict[str, list[str]] = {
-    "invalid": [f"{MANIFEST_FILE}: signature does not match (manifest edited, or wrong key)"],
+    "invalid": [f"{MANIFEST_FILE}: signature in {SIGNATURE_FILE} does not match "
+                "(manifest or signature edited)"],
     "wrong-key": [f"{SIGNATURE_FILE}: made with a different key than the one given"],
     "missing": [f"{SIGNATURE_FILE}: missing, but a key was given (signature removed?)"],
 }
@@ -168,10 +169,11 @@ def _check_signature(run_dir: Path, manifest: bytes, key: bytes | None) -> Signa
         return "missing" if key is not None else "unsigned"
     if key is None:
         return "not-checked"
-    expected = _signature(manifest, key).strip()
-    found = sig_path.read_text(encoding="utf-8", errors="replace").strip()
-    if found.split(" ")[1:2] != expected.split(" ")[1:2]:
+    expected = _signature(manifest, key).encode("utf-8")
+    found = sig_path.read_bytes()
+    if found.split(b" ")[1:2] != expected.split(b" ")[1:2]:
         return "wrong-key"
+    # Byte for byte, whitespace included: any change to a sealed file is tampering.
     return "valid" if hmac.compare_digest(expected, found) else "invalid"
 
 

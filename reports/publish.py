@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.evidence import EVIDENCE_FILE, build_evidence, write_evidence
+from reports.evidence import EVIDENCE_FILE, build_evidence, load_evidence, write_evidence
 from reports.html import write_report
 from reports.manifest import write_manifest
 from reports.metrics import METRICS_FILE, PushOutcome, push, write_metrics
@@ -49,8 +49,9 @@ def publish(run_dir: Path, *, signing_key: bytes | None = None,
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run folder {str(run_dir)!r} does not exist")
-    evidence = build_evidence(run_dir)
-    evidence_path = write_evidence(evidence, run_dir / EVIDENCE_FILE)
+    evidence_path = write_evidence(build_evidence(run_dir), run_dir / EVIDENCE_FILE)
+    # Read it back: the file holds rounded numbers, and metrics must show what it says.
+    evidence = load_evidence(evidence_path)
     report = write_report(run_dir)
     metrics = write_metrics(evidence, run_dir / METRICS_FILE, environment=environment)
     manifest, signature = write_manifest(run_dir, key=signing_key)

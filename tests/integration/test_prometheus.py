@@ -1,8 +1,13 @@
-"""Push a run's metrics to a real Pushgateway and read them back through a real Prometheus."""
+"""Push a run's metrics to a real Pushgateway and read them back through a real Prometheus.
+
+The first test runs a real drill through the CLI, which pushes as an operator's run does; the
+others push a synthetic run folder (``tests/runfolder.py``) as fast checks of ``publish``.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
@@ -14,6 +19,7 @@ import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from reports import load_evidence, publish, push
+from tests.drillcli import LaunchedDrill, drill_env
 from tests.runfolder import run_folder_for_tests
 
 __all__: list[str] = []
@@ -98,6 +104,29 @@ def _query(prometheus_url: str, query: str) -> list[dict]:
     if body.get("status") != "success" or not body["data"]["result"]:
         raise NotYet(f"{query}: {body}")
     return body["data"]["result"]
+
+
+def _value(prometheus_url: str, metric: str, evidence: dict) -> float:
+    selector = f'{metric}{{job="dr_drill",scenario={json.dumps(evidence["scenario"])}}}'
+    found = _wait(lambda: _query(prometheus_url, selector))
+    assert len(found) == 1, found
+    return float(found[0]["value"][1])
+
+
+@needs_binaries
+def test_real_drill_rto_and_rpo_in_prometheus_match_its_evidence(shared_drill_alongside,
+                                                                  pushgateway, prometheus,
+                                                                  tmp_path):
+    env = drill_env(DRILL_PUSHGATEWAY_URL=pushgateway)
+    with LaunchedDrill(tmp_path / "drill", env) as drill:
+        run = drill.wait()
+    assert "metrics push" not in run.stderr, run.stderr[-2000:]
+    evidence = json.loads((run.run_dir / "evidence.json").read_text(encoding="utf-8"))
+    assert evidence["rto_seconds"] is not None and evidence["rpo_seconds"] is not None, (
+        f"drill exited {run.exit_code} without measuring: {evidence['verdict_reason']}")
+    assert _value(prometheus, "dr_drill_rto_seconds", evidence) == evidence["rto_seconds"]
+    assert _value(prometheus, "dr_drill_rpo_seconds", evidence) == evidence["rpo_seconds"]
+    assert _value(prometheus, "dr_drill_success", evidence) == float(evidence["passed"])
 
 
 @needs_binaries

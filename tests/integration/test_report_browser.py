@@ -1,4 +1,8 @@
-"""Open report.html in headless Chromium with networking off; read what the page shows."""
+"""Open report.html in headless Chromium with networking off; read what the page shows.
+
+Every test runs twice: on the report of a real signed drill run through the CLI (the shared
+session run) and on a synthetic run folder published here (``tests/runfolder.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from PIL import Image
 
-from reports import load_evidence, publish
+from reports import Evidence, load_evidence, publish
+from reports.evidence import EVIDENCE_FILE
+from reports.html import REPORT_FILE
 from tests.runfolder import run_folder_for_tests
 
 __all__: list[str] = []
@@ -63,17 +70,26 @@ def _chromium(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=90, check=False)
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    run_dir = run_folder_for_tests(tmp_path_factory.mktemp("browser") / "run")
-    result = publish(run_dir)
-    return result, load_evidence(result.evidence)
+class Shown(NamedTuple):
+    """A published run folder, its report and the evidence the report was rendered from."""
+
+    run_dir: Path
+    report: Path
+    evidence: Evidence
+
+
+@pytest.fixture(scope="module", params=["real-drill", "synthetic"])
+def published(request, tmp_path_factory) -> Shown:
+    if request.param == "real-drill":
+        run_dir = request.getfixturevalue("signed_run").run_dir
+        return Shown(run_dir, run_dir / REPORT_FILE, load_evidence(run_dir / EVIDENCE_FILE))
+    result = publish(run_folder_for_tests(tmp_path_factory.mktemp("browser") / "run"))
+    return Shown(result.run_dir, result.report, load_evidence(result.evidence))
 
 
 @pytest.fixture(scope="module")
 def dom(published, tmp_path_factory):
-    result, _ = published
-    done = _chromium(tmp_path_factory.mktemp("dom"), "--dump-dom", result.report.as_uri())
+    done = _chromium(tmp_path_factory.mktemp("dom"), "--dump-dom", published.report.as_uri())
     assert done.returncode == 0 and "</html>" in done.stdout, done.stderr[-2000:]
     parser = _Ids()
     parser.feed(done.stdout)
@@ -81,31 +97,30 @@ def dom(published, tmp_path_factory):
 
 
 def test_verdict_shown_matches_evidence(dom, published):
-    _, evidence = published
+    evidence = published.evidence
     assert dom.attrs["verdict"]["data-verdict"] == evidence.verdict
     assert dom.text["verdict"].strip() == evidence.verdict.upper()
 
 
 @pytest.mark.parametrize("key", ["rto", "rpo"], ids=["rto", "rpo"])
 def test_rto_and_rpo_shown_match_evidence(dom, published, key):
-    _, evidence = published
-    achieved = getattr(evidence, f"{key}_seconds")
+    achieved = getattr(published.evidence, f"{key}_seconds")
+    assert achieved is not None
     assert float(dom.attrs[key]["data-seconds"]) == achieved
     assert dom.text[key].strip().startswith(f"{achieved:g} s")
 
 
 def test_timeline_chart_rendered_with_every_probe(dom, published):
-    _, evidence = published
+    evidence = published.evidence
     tags = dom.tags["timeline-chart"]
     assert "svg" in tags and tags.count("path") + tags.count("use") >= evidence.probes.samples
     assert int(dom.attrs["timeline-chart"]["data-samples"]) == evidence.probes.samples
 
 
 def test_screenshot_is_saved_into_the_run_folder(published, tmp_path):
-    result, _ = published
-    shot = result.run_dir / "report.png"
+    shot = published.run_dir / "report.png"
     done = _chromium(tmp_path, "--hide-scrollbars", "--window-size=1280,1600",
-                     f"--screenshot={shot}", result.report.as_uri())
+                     f"--screenshot={shot}", published.report.as_uri())
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     with Image.open(shot) as image:
         assert image.size == (1280, 1600)

@@ -86,6 +86,17 @@ def test_a_consistently_rewritten_file_and_manifest_are_caught_by_the_signature(
     assert (result.intact, result.ok, result.signature) == (True, False, "invalid")
 
 
+@pytest.mark.parametrize("index", [0, 20, -2, -1], ids=["algorithm", "key-id", "mac", "newline"])
+def test_any_changed_byte_of_the_signature_fails(sealed, index):
+    sig = sealed / SIGNATURE_FILE
+    data = bytearray(sig.read_bytes())
+    data[index] ^= 0x01  # the newline becomes a vertical tab: still whitespace, still tampering
+    sig.write_bytes(bytes(data))
+    result = verify(sealed, KEY)
+    assert not result.ok and result.signature in ("invalid", "wrong-key")
+    assert any(SIGNATURE_FILE in p for p in result.problems()), result.problems()
+
+
 def test_wrong_key_is_told_apart(sealed):
     assert verify(sealed, b"another key").signature == "wrong-key"
 

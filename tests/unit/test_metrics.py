@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
@@ -32,6 +34,20 @@ def test_rto_and_rpo_flow_into_metrics_exactly(run):
     assert samples["dr_drill_rpo_seconds"].value == run.rpo_seconds
     assert samples["dr_drill_success"].value == 1.0
     assert samples["dr_drill_rto_seconds"].labels == LABELS
+
+
+def test_metrics_show_the_rounded_numbers_evidence_json_shows(run):
+    # The drill journals raw floats; evidence.json keeps 6 digits, and metrics must agree.
+    journal = run.path / "timeline.jsonl"
+    raw = '"rto_seconds": 460.0000004, "rpo_seconds": 4.0000004'
+    text = journal.read_text().replace('"rto_seconds": 460.0, "rpo_seconds": 4.0', raw, 1)
+    assert raw in text
+    journal.write_text(text)
+    result = publish(run.path)
+    evidence = json.loads(result.evidence.read_text())
+    samples = _samples(result.metrics)
+    assert (samples["dr_drill_rto_seconds"].value, samples["dr_drill_rpo_seconds"].value) == (
+        evidence["rto_seconds"], evidence["rpo_seconds"]) == (460.0, 4.0)
 
 
 def test_last_run_timestamp_is_the_finish_time(run):

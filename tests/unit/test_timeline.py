@@ -37,6 +37,15 @@ def test_secrets_are_masked_in_every_field(tmp_path):
     assert text.count(MASK) == 2
 
 
+def test_a_secret_json_escapes_is_masked_too(tmp_path):
+    path = tmp_path / "timeline.jsonl"
+    secret = "Back\\slash-Pass9"  # the RDS rules allow a backslash; JSON doubles it
+    with Timeline(path, FakeClock(), secrets=[secret]) as timeline:
+        timeline.record("phase.finished", error=f"CreateStack rejected DBPassword {secret}")
+    (event,) = read_events(path)
+    assert secret not in event["error"] and MASK in event["error"]
+
+
 def test_a_torn_last_line_is_skipped(tmp_path):
     path = tmp_path / "timeline.jsonl"
     path.write_text('{"seq": 1, "kind": "a"}\n{"seq": 2, "ki')

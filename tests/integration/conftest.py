@@ -1,0 +1,52 @@
+"""A real drill run through the ``drill`` CLI, shared by the evidence tests of one session.
+
+The drill runs as a subprocess, exactly as an operator starts it, with a known database
+password and signing key, so tests can look for them in everything the run leaves behind.
+It starts in the background (``signed_drill``): a test that runs a drill of its own requests
+``shared_drill_alongside`` first, so the two drills overlap instead of queueing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.drillcli import DB_PASSWORD, SIGNING_KEY, DrillRun, LaunchedDrill, drill_env
+
+# Fixtures that hand out the shared run.
+_SHARED = {"signed_run", "sealed_run_dir"}
+
+
+@pytest.fixture(scope="session")
+def signed_drill(tmp_path_factory) -> Iterator[LaunchedDrill]:
+    """The shared drill, signed, with a known password, started in the background."""
+    env = drill_env(DRILL_DB_PASSWORD=DB_PASSWORD, DRILL_SIGNING_KEY=SIGNING_KEY)
+    with LaunchedDrill(tmp_path_factory.mktemp("signed-drill"), env) as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def signed_run(signed_drill) -> DrillRun:
+    """ONE signed drill run through the CLI: (run_dir, stdout, stderr, exit code)."""
+    run = signed_drill.wait()
+    # Other tests add files to the run folder (a screenshot); keep the folder as sealed.
+    shutil.copytree(run.run_dir, signed_drill.base / "sealed" / run.run_dir.name)
+    return run
+
+
+@pytest.fixture(scope="session")
+def sealed_run_dir(signed_run, signed_drill) -> Path:
+    """A copy of the shared run folder exactly as ``drill run`` sealed it."""
+    return signed_drill.base / "sealed" / signed_run.run_dir.name
+
+
+@pytest.fixture(scope="session")
+def shared_drill_alongside(request) -> None:
+    """Start the shared drill now, if a selected test will use it, to overlap this one's own."""
+    # Drills spend most of their wall time waiting on drill-time latencies, so two at once
+    # take little longer than one.
+    if any(_SHARED & set(item.fixturenames) for item in request.session.items):
+        request.getfixturevalue("signed_drill")
