@@ -16,7 +16,8 @@ from typing import Any
 from drills.clock import Clock
 from drills.config import Settings
 from drills.safety import TargetGuard
-from infra.aws import ClientFactory
+from infra.aws import CallRecord, ClientFactory
+from infra.retry import RetryHook
 
 __all__ = ["EmbeddedBackend"]
 
@@ -31,6 +32,7 @@ class EmbeddedBackend:
     clock: Clock
     run_dir: Path
     progress: Callable[[str], None] = lambda _msg: None
+    observers: tuple[Callable[[CallRecord], None], ...] = ()  # after the guard's gate
 
     def __post_init__(self) -> None:
         self.moto: Any = None
@@ -55,9 +57,13 @@ class EmbeddedBackend:
         self.guard = TargetGuard(self.settings)
         self.clients = ClientFactory(
             endpoint_url=self.moto.endpoint_url, api_timeout_s=self.settings.api_timeout_s,
-            observers=(self.guard.gate,))
+            observers=(self.guard.gate, *self.observers))
         report = self.guard.check(self.clients)
         self.progress(f"target guard passed: account {report.account}")
+        if self.settings.api_error_rate:
+            self.clients.inject_errors(self.settings.api_error_rate, seed=self.settings.seed)
+            self.progress(f"failing {self.settings.api_error_rate:.0%} of AWS API calls with "
+                          "throttling or HTTP 503 (seeded)")
         latency = LatencyModel.from_settings(self.settings)
         self.simulator = RegionSimulator(
             settings=self.settings, clock=self.clock, latency=latency,
@@ -65,12 +71,13 @@ class EmbeddedBackend:
         self.simulator.start()
         self.progress(f"embedded AWS listening on {self.moto.endpoint_url}")
 
-    def deploy(self) -> Any:
+    def deploy(self, on_retry: RetryHook | None = None) -> Any:
         """Deploy both stacks (steps 1-6 of the guide) and return the deployment."""
         from infra.deploy import deploy
 
         assert self.clients is not None
-        self.deployment = deploy(self.settings, self.clients, progress=self.progress)
+        self.deployment = deploy(self.settings, self.clients, progress=self.progress,
+                                 on_retry=on_retry)
         return self.deployment
 
     def resolve(self, hostname: str) -> str:
@@ -81,6 +88,14 @@ class EmbeddedBackend:
     def dataplane(self) -> Any:
         """The simulator, which can take a region's application down."""
         return self.simulator
+
+    def replica_lag_seconds(self) -> float | None:
+        """The DR replica's ReplicaLag (-1: replication stopped), from the simulator.
+
+        moto publishes no RDS metrics, so there is no ReplicaLag in its CloudWatch; the
+        simulator runs the replication and knows whether it is running and how far behind.
+        """
+        return None if self.simulator is None else float(self.simulator.replica_lag_seconds())
 
     def ground_truth(self) -> Any:
         """What really happened, from the simulator."""

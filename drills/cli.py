@@ -7,7 +7,6 @@ Exit codes: 0 objectives met; 1 the drill ran and an objective was missed or a c
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +14,11 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from drills.config import Settings, load_settings
 from drills.errors import DrillError
+from drills.interrupts import install_handlers
 
 __all__ = ["main"]
 
@@ -27,7 +28,8 @@ err = Console(stderr=True, highlight=False)
 
 def _fail(exc: DrillError) -> NoReturn:
     label = {2: "error", 3: "refused"}.get(exc.exit_code, "failed")
-    err.print(f"[bold red]drill: {label}:[/] {exc}", soft_wrap=True)
+    # Escaped: messages quote user input and AWS text, which rich would read as markup.
+    err.print(f"[bold red]drill: {label}:[/] {escape(str(exc))}", soft_wrap=True)
     sys.exit(exc.exit_code)
 
 
@@ -43,11 +45,6 @@ def _progress(start: Callable[[], float]) -> Callable[[str], None]:
     return show
 
 
-def _on_sigterm(_signum: int, _frame: Any) -> None:
-    # Unwind like Ctrl-C, so every finally block reverts what the drill changed.
-    raise KeyboardInterrupt
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(dir_okay=False), envvar="DRILL_CONFIG",
               help="Settings file (TOML). Default: built-in embedded settings.")
@@ -55,11 +52,12 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
 def cli(ctx: click.Context, config: str | None) -> None:
     """Disaster-recovery drills for the StreamFlix warm-standby stack."""
     ctx.obj = {"config": config}
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    # SIGTERM (and `drill abort`) unwinds like Ctrl-C, so every finally block reverts.
+    install_handlers()
 
 
 @cli.command()
-@click.argument("feature", type=click.Path(path_type=Path))
+@click.argument("feature", type=click.Path(path_type=Path), metavar="FEATURE_OR_SCENARIO")
 @click.option("--backend", type=click.Choice(["embedded", "aws"]), default=None)
 @click.option("--time-scale", type=float, default=None, help="Drill seconds per real second.")
 @click.option("--out", "runs_dir", type=click.Path(path_type=Path), default=None,
@@ -70,7 +68,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.pass_context
 def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: float | None,
         runs_dir: Path | None, seed: int | None, latency: tuple[str, ...]) -> None:
-    """Run every scenario of FEATURE and publish its evidence."""
+    """Run every scenario of a feature file (or a name: region-loss) and publish its evidence."""
     from drills.summary import run_and_report
 
     try:
@@ -78,17 +76,33 @@ def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: floa
                              seed=seed, latency=_parse_latency(latency) or None)
         if settings.backend != "embedded":
             raise _aws_not_ready()
-        sys.exit(run_and_report(feature, settings, out=out, err=err))
+        sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
+    except KeyboardInterrupt as exc:  # outside a drill's own handling: nothing left injected
+        err.print(f"[bold red]drill: aborted:[/] interrupted by {exc or 'SIGINT'}; every drill "
+                  "that started has reverted its faults and journaled its verdict (rebuild a "
+                  "run's report with `drill report RUN_DIR`)", soft_wrap=True)
+        sys.exit(3)
+
+
+def _feature_path(name: Path) -> Path:
+    """A feature file path as given, or a scenario name such as ``region-loss``."""
+    if name.exists() or name.suffix == ".feature":
+        return name
+    from drills.runinfo import PROJECT_ROOT
+
+    candidate = PROJECT_ROOT / "features" / f"{str(name).replace('-', '_')}.feature"
+    return candidate if candidate.is_file() else name
 
 
 def _aws_not_ready() -> DrillError:
     from drills.errors import ConfigError
 
-    return ConfigError("the aws backend is not available in this version: it needs the target "
-                       "guard (account allowlist, environment tags) before it may touch an "
-                       "account. Use --backend embedded.")
+    return ConfigError("`drill run` on the aws backend is not available in this version: the "
+                       "target guard, `drill plan --backend aws` and the IAM policy exist, but "
+                       "running faults on a real account (FIS experiments, probes through real "
+                       "DNS) does not yet. Use --backend embedded.")
 
 
 def _parse_latency(pairs: tuple[str, ...]) -> dict[str, float]:
@@ -106,14 +120,77 @@ def _parse_latency(pairs: tuple[str, ...]) -> dict[str, float]:
     return result
 
 
+def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options deploy, teardown and audit share: which stacks, in which regions, where."""
+    options = (
+        click.option("--backend", type=click.Choice(["embedded", "aws"]), default=None),
+        click.option("--env", "environment_suffix", metavar="SUFFIX", default=None,
+                     help="Environment suffix in every stack and resource name (default: dev)."),
+        click.option("--primary-region", default=None, help="Default: eu-west-2."),
+        click.option("--dr-region", default=None, help="Default: us-east-1."),
+        click.option("--endpoint-url", metavar="URL", default=None,
+                     help="An AWS-compatible endpoint that is already running (e.g. a moto "
+                          "server). Without it, deploy and audit start a throwaway "
+                          "embedded AWS."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
+@_stack_options
 @click.pass_context
-def deploy(ctx: click.Context) -> None:
-    """Deploy both stacks on a fresh embedded AWS, verify them, and show the outputs."""
-    from drills.summary import deploy_and_show
+def deploy(ctx: click.Context, backend: str | None, environment_suffix: str | None,
+           primary_region: str | None, dr_region: str | None, endpoint_url: str | None) -> None:
+    """Deploy (or find) both stacks, verify them, and show the outputs."""
+    from drills.stack_commands import deploy_and_show
 
     try:
-        sys.exit(deploy_and_show(_settings(ctx), out=out))
+        settings = _settings(ctx, backend=backend, environment_suffix=environment_suffix,
+                             primary_region=primary_region, dr_region=dr_region)
+        if settings.backend != "embedded":
+            raise _aws_not_ready()
+        sys.exit(deploy_and_show(settings, endpoint_url=endpoint_url, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@_stack_options
+@click.pass_context
+def teardown(ctx: click.Context, backend: str | None, environment_suffix: str | None,
+             primary_region: str | None, dr_region: str | None, endpoint_url: str | None) -> None:
+    """Delete the DR stack, then the primary (the guide's cleanup), and show what is left."""
+    from drills.stack_commands import teardown_and_show
+
+    try:
+        settings = _settings(ctx, backend=backend, environment_suffix=environment_suffix,
+                             primary_region=primary_region, dr_region=dr_region)
+        if settings.backend != "embedded":
+            raise _aws_not_ready()
+        sys.exit(teardown_and_show(settings, endpoint_url=endpoint_url, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@_stack_options
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def audit(ctx: click.Context, backend: str | None, environment_suffix: str | None,
+          primary_region: str | None, dr_region: str | None, endpoint_url: str | None,
+          as_json: bool) -> None:
+    """Check the deployed stacks (read-only) for what would make a failover fail."""
+    from drills.audit_command import audit_and_show
+
+    try:
+        settings = _settings(ctx, backend=backend, environment_suffix=environment_suffix,
+                             primary_region=primary_region, dr_region=dr_region)
+        if settings.backend != "embedded":
+            raise _aws_not_ready()
+        sys.exit(audit_and_show(settings, endpoint_url=endpoint_url, as_json=as_json,
+                                out=out, err=err))
     except DrillError as exc:
         _fail(exc)
 
@@ -151,6 +228,54 @@ def history(runs_dir: Path, out_file: Path | None) -> None:
 
     try:
         sys.exit(show_history(runs_dir, out_file, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.option("--run", "run_dir", type=click.Path(path_type=Path), default=None,
+              help="Run folder of the drill to stop (default: every drill under --runs).")
+@click.option("--runs", "runs_dir", type=click.Path(path_type=Path), default=Path("runs"),
+              help="Folder holding the run folders (the drill's --out; default: runs/).")
+@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True,
+              help="Seconds to wait for each drill to revert and exit.")
+def abort(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
+    """Stop a running drill from another shell: it reverts its faults and exits 3."""
+    from drills.safety_commands import abort_runs
+
+    try:
+        sys.exit(abort_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.option("--run", "run_dir", type=click.Path(path_type=Path), required=True,
+              help="Run folder whose faults to finish reverting.")
+def cleanup(run_dir: Path) -> None:
+    """Finish a run's cleanup from its journal (idempotent; the run folder is not changed)."""
+    from drills.safety_commands import cleanup_and_show
+
+    try:
+        sys.exit(cleanup_and_show(run_dir, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.argument("feature", type=click.Path(path_type=Path))
+@click.option("--backend", type=click.Choice(["embedded", "aws"]), default=None)
+@click.option("--endpoint-url", metavar="URL", default=None,
+              help="Read the target from this AWS-compatible endpoint (e.g. a moto server).")
+@click.pass_context
+def plan(ctx: click.Context, feature: Path, backend: str | None,
+         endpoint_url: str | None) -> None:
+    """Print every action FEATURE's scenarios would take, in order; change nothing."""
+    from drills.plan_command import show_plan
+
+    try:
+        sys.exit(show_plan(feature, _settings(ctx, backend=backend),
+                           endpoint_url=endpoint_url, out=out))
     except DrillError as exc:
         _fail(exc)
 

@@ -97,7 +97,10 @@ class Settings(BaseModel):
     runs_dir: Path = Path("runs")
     operator: str | None = None
     api_timeout_s: float = Field(default=10.0, gt=0)
-    api_max_attempts: int = Field(default=3, ge=1, le=20)
+    api_max_attempts: int = Field(default=5, ge=1, le=20)
+    # Embedded backend only: the share of AWS API calls answered with throttling or HTTP 503
+    # (seeded by ``seed``), to prove the retries. 0 on a real account, where AWS does this.
+    api_error_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
 
     # Target guard (drills.safety): accounts the drill may touch; None takes the backend's
     # default (embedded: moto's account only; aws: none, so it must be configured).
@@ -108,6 +111,9 @@ class Settings(BaseModel):
     fis_role_arn: str | None = None
     stop_alarm_arns: tuple[str, ...] = ()
     fault_duration_s: float = Field(default=1800.0, ge=60, le=43_200)
+    # The CloudFormation service role the stacks are created with (docs/iam.md): with it the
+    # drill's own credentials need no right to create the stacks' resources themselves.
+    cloudformation_role_arn: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -143,7 +149,7 @@ class Settings(BaseModel):
                              f"(arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME); {bad!r} are not")
         return v
 
-    @field_validator("fis_role_arn")
+    @field_validator("fis_role_arn", "cloudformation_role_arn")
     @classmethod
     def _role(cls, v: str | None) -> str | None:
         if v is not None and not _ROLE_ARN.match(v):
@@ -176,6 +182,21 @@ class Settings(BaseModel):
                 "must be 8-41 printable ASCII characters without '/', '\"', '@' or spaces "
                 "(the RDS MySQL rules)"
             )
+        return v
+
+    @field_validator("latency")
+    @classmethod
+    def _latency(cls, v: dict[str, float]) -> dict[str, float]:
+        # Checked here, not when the embedded AWS starts: a typo must not cost a whole run.
+        from infra.embedded.latency import Transition
+
+        known = sorted(t.value for t in Transition)
+        unknown = sorted(set(v) - set(known))
+        if unknown:
+            raise ValueError(f"unknown latency name(s) {unknown!r}; known: {known!r}")
+        negative = {k: x for k, x in v.items() if not x >= 0}
+        if negative:
+            raise ValueError(f"latencies are drill seconds >= 0; {negative!r} are not")
         return v
 
     @field_validator("db_username")
@@ -251,7 +272,8 @@ def load_settings(
         except FileNotFoundError:
             raise ConfigError(f"config file {str(config_file)!r} does not exist") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {str(config_file)!r} is not valid TOML: {exc}") from None
+            raise ConfigError(f"config file {str(config_file)!r} is not valid TOML: {exc}"
+                              ) from None
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return Settings(**values)

@@ -25,13 +25,14 @@ from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import ConfigError, MeasurementError, ProbeTimeout
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry
-from drills.interrupts import Interrupted, held_signals, signal_name
+from drills.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
 from drills.measure import measure_rpo, measure_rto
 from drills.preflight import PreflightReport, run_checks
 from drills.probes import AckedMarker, MarkerWriter, Prober, read_markers
 from drills.runbooks.executor import FailoverTarget, RunbookContext, RunbookStep, execute
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
+from infra.retry import RetryPolicy
 
 __all__ = ["Drill", "DrillResult", "Objectives"]
 
@@ -75,6 +76,8 @@ class Drill:
     runbook: tuple[RunbookStep, ...] | None = None
     registry: FaultRegistry = field(default_factory=default_registry)
     progress: Callable[[str], None] = lambda _msg: None
+    # Each sees (service, operation, region) before every AWS request (e.g. the IAM audit).
+    observers: tuple[Callable[[tuple[str, str, str]], None], ...] = ()
 
     def __post_init__(self) -> None:
         if self.settings.seed is None:  # draw one, so the run's journal can reproduce it
@@ -97,6 +100,7 @@ class Drill:
         self._opened = False
         self._switch_interval: float | None = None
         self._active_entry: Path | None = None
+        self._release_sigterm: Callable[[], None] = lambda: None
         self.interruption: KeyboardInterrupt | None = None
         self.exit_code: int | None = None
 
@@ -106,6 +110,7 @@ class Drill:
         """Journal the start, start the backend and deploy the stack."""
         self._opened = True
         # Registered before anything changes, so `drill abort` can reach the run from now on.
+        self._release_sigterm = claim_sigterm()
         self._active_entry = active.register(self.run_dir, scenario=self.scenario,
                                              started=self.clock.wall().isoformat())
         # Probes, canaries and moto share one interpreter; a short GIL switch interval keeps
@@ -117,10 +122,11 @@ class Drill:
         with self.phase("setup"):
             from drills.backends import EmbeddedBackend
 
-            self.backend = EmbeddedBackend(self.settings, self.clock, self.run_dir, self.progress)
+            self.backend = EmbeddedBackend(self.settings, self.clock, self.run_dir, self.progress,
+                                           observers=self.observers)
             self.backend.start()
         with self.phase("deploy"):
-            self.backend.deploy()
+            self.backend.deploy(on_retry=self.journal_retry)
         return self
 
     def set_objectives(self, *, rto_seconds: float, rpo_seconds: float) -> None:
@@ -267,6 +273,7 @@ class Drill:
                 return
             self._closed = True
             self._close(error, held)
+        self._release_sigterm()
 
     @property
     def interrupted(self) -> bool:
@@ -346,8 +353,26 @@ class Drill:
             replica_id=s.replica_id, dr_cluster=s.dr_cluster, dr_service=s.dr_service,
             dr_alb_dns=d.dr.ALBDNSName, hosted_zone_id=d.primary.HostedZoneId,
             app_dns_name=d.primary.AppDNSName, health_check_id=d.primary.PrimaryHealthCheckId)
+        # Backoff waits are drill seconds: on the embedded backend a retry costs what it
+        # would on AWS (seconds), not seconds of real time multiplied by the time scale.
+        retry = RetryPolicy(max_attempts=s.api_max_attempts, on_retry=self.journal_retry,
+                            sleep=self.clock.sleep)
         return RunbookContext(s, self.backend.clients, self.clock, target, self.backend.resolve,
-                              self._http)
+                              self._http, retry)
+
+    def journal_retry(self, service: str, operation: str, attempt: int,
+                      error: BaseException) -> None:
+        """Journal one retried AWS call (the retry policy's hook)."""
+        self.timeline.record("api.retry", service=service, operation=operation,
+                             attempt=attempt, error=_short_error(error))
+
+
+def _short_error(error: BaseException) -> str:
+    response = getattr(error, "response", None) or getattr(error, "last_response", None)
+    if isinstance(response, dict) and "Error" in response:
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"{response['Error'].get('Code')} (HTTP {status})"
+    return f"{type(error).__name__}: {error}"
 
 
 def _tail_ok(samples: list[Any], n: int, region: str) -> bool:

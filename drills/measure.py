@@ -27,9 +27,10 @@ RTO
 RPO
     A marker is *acknowledged before the outage* when it was acknowledged (HTTP 201) and
     sent strictly before the outage start (the engine also counts a marker whose
-    acknowledgement was lost but which is found in DR: it was provably committed); a marker sent at the very instant of injection
-    raced the fault and is not counted. Of those markers, ``last`` is the newest and
-    ``newest surviving`` the newest one readable in the DR database after failover.
+    acknowledgement was lost but which is found in DR: it was provably committed); a marker
+    sent at the very instant of injection raced the fault and is not counted. Of those
+    markers, ``last`` is the newest and ``newest surviving`` the newest one readable in the
+    DR database after failover.
     ``rpo_seconds = last.written_at - newest_surviving.written_at`` (0 when the last one
     survived). ``lost`` lists every acknowledged-before-outage marker missing in DR by
     sequence number; ``gaps`` are the lost ones older than the newest survivor (a hole in

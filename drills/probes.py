@@ -143,6 +143,7 @@ class _Recorder(Generic[R]):
     """Runs ``_take`` on a fixed, non-drifting cadence in a thread and records the results."""
 
     header: ClassVar[tuple[str, ...]]
+    min_request_timeout: ClassVar[float] = 0.0
 
     def __init__(
         self, *, target: Callable[[], str], clock: Clock, interval_s: float, csv_path: Path,
@@ -159,8 +160,9 @@ class _Recorder(Generic[R]):
             )
         self.target, self.clock = target, clock
         self.interval_s, self.timeout_s, self.csv_path = interval_s, timeout_s, Path(csv_path)
-        # Real seconds a request may wait to connect, and again for each read.
-        self.request_timeout = clock.real(timeout_s)
+        # Real seconds a request may wait to connect, and again for each read; never below
+        # the class's floor (see MarkerWriter).
+        self.request_timeout = max(clock.real(timeout_s), self.min_request_timeout)
         self._session = session or _new_session()
         self._owns_session = session is None
         self._on_record = on_record
@@ -338,6 +340,10 @@ class MarkerWriter(_Recorder[MarkerRecord]):
     """
 
     header = MARKER_HEADER
+    # At high time scales half an interval is a few real milliseconds: a busy machine would
+    # turn writes that committed into "not acknowledged" ones. A write's timeout has a real
+    # floor instead; a slow write then overruns its tick, and missed ticks are skipped.
+    min_request_timeout: ClassVar[float] = 0.5
 
     def acked(self) -> list[AckedMarker]:
         """The markers acknowledged with a 201, in order."""

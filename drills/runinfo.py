@@ -6,6 +6,7 @@ import getpass
 import re
 import secrets
 import subprocess
+import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any
 
 from drills.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "describe_run", "git_commit", "new_run_dir", "tool_version"]
+__all__ = ["PROJECT_ROOT", "check_runs_dir", "describe_run", "git_commit", "new_run_dir",
+           "tool_version"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +38,25 @@ def new_run_dir(runs_dir: Path, scenario: str) -> Path:
         raise ConfigError(f"cannot create the run folder {str(run_dir)!r}: {exc.strerror}. "
                           "Choose a writable output folder with --out.") from None
     return run_dir
+
+
+def check_runs_dir(runs_dir: Path) -> Path:
+    """Create ``runs_dir`` if needed and check a run folder can be made in it.
+
+    Raises:
+        ConfigError: it cannot be created or is not a writable directory.
+    """
+    runs_dir = Path(runs_dir)
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        # Trying is the only sure test (root ignores permission bits, ACLs, full disks); a
+        # dot folder, so tools that list run folders never take it for a run.
+        tempfile.TemporaryDirectory(dir=runs_dir, prefix=".write-check-").cleanup()
+    except OSError as exc:
+        raise ConfigError(f"cannot write run folders to {str(runs_dir)!r}: "
+                          f"{exc.strerror or exc}. Choose a writable output folder with --out."
+                          ) from None
+    return runs_dir
 
 
 def tool_version() -> str:

@@ -14,7 +14,7 @@ from rich.table import Table
 from drills.config import Settings
 from drills.errors import ConfigError
 
-__all__ = ["deploy_and_show", "rebuild_report", "run_and_report", "show_history", "verify_run"]
+__all__ = ["rebuild_report", "run_and_report", "show_history", "verify_run"]
 
 
 def _stopwatch(out: Console) -> Any:
@@ -27,13 +27,26 @@ def _stopwatch(out: Console) -> Any:
 
 def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Console) -> int:
     """Run a feature's drills, publish each run folder, print summaries; the exit code."""
-    from reports import load_signing_key, publish
-    from steps.runner import copy_results, run_feature
+    from drills.runinfo import check_runs_dir
+    from drills.safety import TargetGuard
 
+    # Refused here, before pytest, the embedded AWS or any run folder exists.
+    TargetGuard(settings).check_settings()
+    from reports import load_signing_key, publish
+    from steps.runner import copy_results, load_feature, run_feature
+
+    load_feature(feature)
+    check_runs_dir(settings.runs_dir)
     out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · time scale "
               f"{settings.time_scale:g}x · runs in {settings.runs_dir}/")
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
         result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp))
+        if not result.drills and result.interrupted:
+            from drills.interrupts import Interrupted
+
+            raise Interrupted()  # stopped before any drill began: nothing to revert
+        if result.refusal is not None:
+            raise result.refusal
         if not result.drills:
             detail = "; ".join(result.failures) or f"pytest exit status {result.exit_status}"
             raise ConfigError(f"no scenario in {str(feature)!r} started a drill ({detail}). "
@@ -95,23 +108,6 @@ def print_summary(run_dir: Path, out: Console) -> None:
     out.print(f"RTO {_fmt(ev.rto_seconds)} · RPO {_fmt(ev.rpo_seconds)} · verdict {ev.verdict}",
               soft_wrap=True)
     out.print(f"run folder: {run_dir}\nreport:     {run_dir / 'report.html'}", soft_wrap=True)
-
-
-def deploy_and_show(settings: Settings, *, out: Console) -> int:
-    """Deploy on a fresh embedded AWS, verify, print the outputs, stop; the exit code."""
-    from drills.backends import EmbeddedBackend
-    from drills.clock import Clock
-
-    with tempfile.TemporaryDirectory(prefix="drill-deploy-") as tmp:
-        backend = EmbeddedBackend(settings, Clock(scale=settings.time_scale), Path(tmp),
-                                  _stopwatch(out))
-        try:
-            backend.start()
-            deployment = backend.deploy()
-        finally:
-            backend.stop()
-    out.print(deployment)
-    return 0
 
 
 def verify_run(run_dir: Path, key: str | None, *, out: Console) -> int:

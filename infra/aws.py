@@ -9,15 +9,21 @@ each one can be journaled.
 The factory can also *lose* a region: once lost, every call a client makes to that region's
 regional services fails before it leaves the process with ``EndpointConnectionError``,
 exactly what a dead regional endpoint gives. Global services (Route 53, IAM, STS) stay up.
+
+On the embedded backend it can also make a seeded share of calls fail the way a busy AWS
+does (throttling or HTTP 503), to prove the drill's retries: :meth:`ClientFactory.inject_errors`.
 """
 
 from __future__ import annotations
 
+import json
+import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
@@ -54,11 +60,12 @@ class ClientFactory:
         self._config = Config(
             connect_timeout=api_timeout_s,
             read_timeout=api_timeout_s,
-            retries={"mode": "standard", "max_attempts": 1},
+            retries={"mode": "standard", "total_max_attempts": 1},  # botocore never retries
         )
         self._lost: set[str] = set()
         self._lock = threading.Lock()
         self._observers = list(observers)
+        self._errors: tuple[float, random.Random] | None = None
         self.session.events.register("before-send", self._before_send)
 
     def client(self, service: str, region: str) -> Any:
@@ -81,6 +88,13 @@ class ClientFactory:
         with self._lock:
             self._lost.discard(region)
 
+    def inject_errors(self, rate: float, *, seed: int | None = None) -> None:
+        """Fail a seeded ``rate`` of calls with throttling or HTTP 503 (0 stops injecting)."""
+        if not 0 <= rate < 1:
+            raise ValueError(f"error rate must be in [0, 1), got {rate!r}")
+        with self._lock:
+            self._errors = (rate, random.Random(seed)) if rate else None
+
     @property
     def lost_regions(self) -> frozenset[str]:
         """Regions currently cut off."""
@@ -88,10 +102,51 @@ class ClientFactory:
             return frozenset(self._lost)
 
     def _before_send(self, request: Any, event_name: str, **_: Any) -> None:
-        _, service, operation = (event_name.split(".") + ["", ""])[:3]
+        _, service, operation = [*event_name.split("."), "", ""][:3]
         region = request.context.get("client_region", "")
         service = service.lower().replace("-", "")
         for observer in list(self._observers):
             observer((service, operation, region))
         if service not in GLOBAL_SERVICES and region in self.lost_regions:
             raise EndpointConnectionError(endpoint_url=request.url)
+        with self._lock:
+            if self._errors is None:
+                return None
+            rate, rng = self._errors
+            fail, throttle = rng.random() < rate, rng.random() < 0.5
+        if not fail:
+            return None
+        # Returned instead of sending: botocore parses it like a real answer from AWS.
+        return _throttled(request) if throttle else _unavailable(request)
+
+
+class _Body:
+    """The raw body botocore reads an injected response from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        """The body in one chunk."""
+        yield self._data
+
+
+def _unavailable(request: Any) -> AWSResponse:
+    return AWSResponse(request.url, 503, {"Content-Length": "0"}, _Body(b""))
+
+
+def _throttled(request: Any) -> AWSResponse:
+    """A throttling error in the request's protocol; 503 where the protocol's format differs."""
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    body = request.body or b""
+    body = body.encode() if isinstance(body, str) else bytes(body)
+    if "x-amz-target" in headers:  # JSON protocol (ECS, CloudWatch Logs)
+        data = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"})
+        return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"},
+                           _Body(data.encode()))
+    if body.startswith(b"Action=") and b"Version=2016-11-15" not in body:  # query, not EC2
+        data = (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                b"<Message>Rate exceeded</Message></Error><RequestId>injected</RequestId>"
+                b"</ErrorResponse>")
+        return AWSResponse(request.url, 400, {"Content-Type": "text/xml"}, _Body(data))
+    return _unavailable(request)

@@ -56,7 +56,8 @@ class AwsCalls:
         """Wait for a CloudFormation waiter on ``stack`` within the stack budget."""
         client = self.factory.client("cloudformation", region)
         try:
-            client.get_waiter(waiter).wait(StackName=stack, WaiterConfig=self.waiter)
+            self.retry.wait("cloudformation", waiter, client, StackName=stack,
+                            WaiterConfig=self.waiter)
         except WaiterError as exc:
             raise DeployError(scrub(self.settings, f"{waiter} did not pass: {exc}"),
                               stack=stack, code=error_code(exc)) from exc

@@ -7,12 +7,18 @@ request cannot make it right.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+    WaiterError,
+)
 from tenacity import (
     Retrying,
     retry_if_exception,
@@ -33,12 +39,24 @@ _THROTTLING = frozenset({
 })  # fmt: skip
 
 
+def _transient_response(response: Any) -> bool:
+    if not isinstance(response, dict) or "Error" not in response:
+        return False
+    code = response.get("Error", {}).get("Code", "")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return code in _THROTTLING or int(status or 0) >= 500
+
+
 def is_transient(exc: BaseException) -> bool:
-    """True for throttling, HTTP 5xx and dropped connections; False for client errors."""
+    """True for throttling, HTTP 5xx and dropped connections; False for client errors.
+
+    A waiter that stopped on a throttled or 5xx poll is transient too: the state it waits
+    for may still come, so the wait is started again.
+    """
     if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return code in _THROTTLING or int(status or 0) >= 500
+        return _transient_response(exc.response)
+    if isinstance(exc, WaiterError):
+        return _transient_response(exc.last_response)
     return isinstance(exc, ConnectionClosedError | ReadTimeoutError)
 
 
@@ -57,7 +75,7 @@ class RetryPolicy:
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts!r}")
 
-    def call(self, service: str, operation: str, fn: Callable[..., T], **kwargs: Any) -> T:
+    def call(self, service: str, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Call ``fn(**kwargs)``, retrying transient failures; the last error is re-raised."""
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_delay_s),
@@ -68,6 +86,14 @@ class RetryPolicy:
             reraise=True,
         )
         return retrying(fn, **kwargs)
+
+    def wait(self, service: str, waiter_name: str, client: Any, /, **kwargs: Any) -> None:
+        """Run a boto3 waiter, starting it again when a poll was throttled or got a 5xx."""
+        waiter = client.get_waiter(waiter_name)
+        # The waiter's own MaxAttempts bounds each wait; the time budget of a single call
+        # would cut a long, healthy wait short, so only the attempt count applies here.
+        patient = dataclasses.replace(self, max_delay_s=float("inf"))
+        patient.call(service, f"wait:{waiter_name}", waiter.wait, **kwargs)
 
     def _report(self, service: str, operation: str, state: Any) -> None:
         if self.on_retry is not None and state.outcome is not None:

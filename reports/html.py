@@ -14,7 +14,6 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reports import sources
-from reports.chart import timeline_svg
 from reports.evidence import EVIDENCE_FILE, load_evidence
 from reports.manifest import MANIFEST_FILE
 from reports.records import Evidence
@@ -53,6 +52,9 @@ def render_report(evidence: Evidence, probes: tuple[sources.ProbeRow, ...], *,
                   evidence_sha256: str, manifest_sha256: str | None = None) -> str:
     """The report as HTML text."""
     template = template_environment().get_template("report.html.j2")
+    # matplotlib loads on first chart, not on import: `drill verify` never draws one.
+    from reports.chart import timeline_svg
+
     return template.render(ev=evidence, chart=timeline_svg(evidence, probes),
                            evidence_sha256=evidence_sha256, manifest_sha256=manifest_sha256,
                            probe_count=len(probes))

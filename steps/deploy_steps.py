@@ -43,13 +43,15 @@ def _(deployment: Deployment) -> None:
 @then("the DR database replicates from the primary database")
 def _(inspection: Inspection, deployment: Deployment) -> None:
     got = (inspection.replica_status, inspection.replica_source)
-    assert got == ("available", deployment.primary_rds_arn), f"{got} != available from {deployment.primary_rds_arn}"
+    assert got == ("available", deployment.primary_rds_arn), (
+        f"{got} != available from {deployment.primary_rds_arn}")
 
 
 @then("the file system replicates to the DR region")
 def _(inspection: Inspection, deployment: Deployment, settings: Settings) -> None:
     expected = ((deployment.dr.EFSFileSystemId, settings.dr_region),)
-    assert inspection.replication_destinations == expected, f"{inspection.replication_destinations} != {expected}"
+    assert inspection.replication_destinations == expected, (
+        f"{inspection.replication_destinations} != {expected}")
 
 
 @then("data is encrypted at rest and in transit")
@@ -67,7 +69,8 @@ def _(inspection: Inspection, dr: int, primary: int) -> None:
 
 @then(parsers.parse("application logs are kept for {days:d} days in both regions"))
 def _(inspection: Inspection, days: int) -> None:
-    assert inspection.log_retention_days == (days, days), f"{inspection.log_retention_days} != {days}"
+    assert inspection.log_retention_days == (days, days), (
+        f"{inspection.log_retention_days} != {days}")
 
 
 @then("both stacks carry the deployment guide's tags")

@@ -70,7 +70,8 @@ class FaultRegistry:
         name = getattr(cls, "name", None)
         if not isinstance(name, str) or not name:
             raise TypeError(f"fault class {cls.__qualname__!r} has no 'name'")
-        missing = [m for m in ("inject", "revert", "is_active") if not callable(getattr(cls, m, None))]
+        missing = [m for m in ("inject", "revert", "is_active")
+                   if not callable(getattr(cls, m, None))]
         if missing:
             raise TypeError(f"fault class {cls.__qualname__!r} lacks {', '.join(missing)}")
         if name in self._faults:
@@ -93,6 +94,10 @@ class FaultRegistry:
             raise ConfigError(f"unknown fault {name!r}; known faults: {known}") from None
         fault: Fault = cls(ctx, **options)
         return fault
+
+    def effects(self, name: str) -> Any:
+        """The ``effects`` (what it does, how it is undone) of fault ``name``; None if unknown."""
+        return getattr(self._faults.get(name), "effects", None)
 
     def __contains__(self, name: object) -> bool:
         return name in self._faults

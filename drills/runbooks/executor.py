@@ -8,7 +8,7 @@ region that is down surfaces as ``EndpointConnectionError`` and is named as such
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import requests
@@ -19,6 +19,7 @@ from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import DrillError, RunbookStepFailed
 from drills.timeline import Timeline
+from infra.retry import RetryPolicy
 
 __all__ = ["FailoverTarget", "RunbookContext", "RunbookStep", "StepResult", "execute"]
 
@@ -46,6 +47,23 @@ class RunbookContext:
     target: FailoverTarget
     resolve: Callable[[str], str]
     http: requests.Session
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def call(self, client: Any, operation: str, /, **kwargs: Any) -> Any:
+        """One AWS call under the drill's retry policy (throttling and 5xx, each journaled)."""
+        service = client.meta.service_model.service_name
+        return self.retry.call(service, operation, getattr(client, operation), **kwargs)
+
+    def wait(self, client: Any, waiter: str, /, **kwargs: Any) -> None:
+        """A boto3 waiter with the step's poll budget, restarted after a transient error."""
+        self.retry.wait(client.meta.service_model.service_name, waiter, client,
+                        WaiterConfig=_waiter_config(self), **kwargs)
+
+
+def _waiter_config(ctx: RunbookContext) -> dict[str, Any]:
+    delay = ctx.clock.real(ctx.settings.poll_interval_s)
+    attempts = max(1, int(ctx.settings.step_timeout_s / ctx.settings.poll_interval_s))
+    return {"Delay": delay, "MaxAttempts": attempts}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,28 +16,51 @@ from typing import Any
 import requests
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
+from drills.actions import ApiCall
 from drills.errors import ProbeTimeout
 from drills.runbooks.executor import RunbookContext, RunbookStep
 
-__all__ = ["DESIRED_DR_TASKS", "FAILOVER_STEPS", "failover_steps"]
+__all__ = [
+    "DESIRED_DR_TASKS",
+    "FAILOVER_STEPS",
+    "PROMOTE_CALLS",
+    "SCALE_CALLS",
+    "SWITCH_DNS_CALLS",
+    "failover_steps",
+]
 
 DESIRED_DR_TASKS = 2
 
-
-def _waiter_config(ctx: RunbookContext) -> dict[str, Any]:
-    delay = ctx.clock.real(ctx.settings.poll_interval_s)
-    attempts = max(1, int(ctx.settings.step_timeout_s / ctx.settings.poll_interval_s))
-    return {"Delay": delay, "MaxAttempts": attempts}
+# The AWS calls each step's action makes, waiters' polls included, in order of first use.
+# Checked against the calls a drill really makes by tests/integration/test_iam_policy.py.
+PROMOTE_CALLS = (
+    ApiCall("rds", "PromoteReadReplica", "{s.replica_id}"),
+    ApiCall("rds", "DescribeDBInstances", "{s.replica_id} (until available)"),
+    ApiCall("rds", "DescribeDBInstances", "{s.replica_id} (no longer a replica)"),
+)
+SCALE_CALLS = (
+    ApiCall("ecs", "UpdateService",
+            f"{{s.dr_cluster}}/{{s.dr_service}} desiredCount={DESIRED_DR_TASKS}"),
+    ApiCall("ecs", "DescribeServices", "{s.dr_cluster}/{s.dr_service} (until stable)"),
+)
+SWITCH_DNS_CALLS = (
+    ApiCall("route53", "ListResourceRecordSets",
+            "<HostedZoneId output> <AppDNSName output> (its TTL)", "global"),
+    ApiCall("route53", "ChangeResourceRecordSets", "<HostedZoneId output>: UPSERT CNAME "
+            "<AppDNSName output> -> <DR ALBDNSName output>", "global"),
+    ApiCall("route53", "GetChange", "<change id> (until INSYNC)", "global"),
+    ApiCall("route53", "UpdateHealthCheck",
+            "<PrimaryHealthCheckId output> -> <DR ALBDNSName output>", "global"),
+)
 
 
 def promote_replica(ctx: RunbookContext) -> None:
     """Promote the DR read replica and wait until it is available and no longer a replica."""
     rds = ctx.clients.client("rds", ctx.settings.dr_region)
     db_id = ctx.target.replica_id
-    rds.promote_read_replica(DBInstanceIdentifier=db_id)
-    rds.get_waiter("db_instance_available").wait(
-        DBInstanceIdentifier=db_id, WaiterConfig=_waiter_config(ctx))
-    instance = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
+    ctx.call(rds, "promote_read_replica", DBInstanceIdentifier=db_id)
+    ctx.wait(rds, "db_instance_available", DBInstanceIdentifier=db_id)
+    instance = ctx.call(rds, "describe_db_instances", DBInstanceIdentifier=db_id)["DBInstances"][0]
     if instance.get("ReadReplicaSourceDBInstanceIdentifier"):
         raise ProbeTimeout(f"{db_id!r} is available but still a replica of "
                            f"{instance['ReadReplicaSourceDBInstanceIdentifier']!r}", last=instance)
@@ -47,14 +70,14 @@ def scale_dr_service(ctx: RunbookContext) -> None:
     """Scale the DR ECS service to two tasks and wait until it is stable."""
     ecs = ctx.clients.client("ecs", ctx.settings.dr_region)
     t = ctx.target
-    ecs.update_service(cluster=t.dr_cluster, service=t.dr_service, desiredCount=DESIRED_DR_TASKS)
-    ecs.get_waiter("services_stable").wait(
-        cluster=t.dr_cluster, services=[t.dr_service], WaiterConfig=_waiter_config(ctx))
+    ctx.call(ecs, "update_service", cluster=t.dr_cluster, service=t.dr_service,
+             desiredCount=DESIRED_DR_TASKS)
+    ctx.wait(ecs, "services_stable", cluster=t.dr_cluster, services=[t.dr_service])
 
 
-def _current_ttl(route53: Any, zone_id: str, name: str) -> int:
-    records = route53.list_resource_record_sets(
-        HostedZoneId=zone_id, StartRecordName=name, StartRecordType="CNAME", MaxItems="1")
+def _current_ttl(ctx: RunbookContext, route53: Any, zone_id: str, name: str) -> int:
+    records = ctx.call(route53, "list_resource_record_sets", HostedZoneId=zone_id,
+                       StartRecordName=name, StartRecordType="CNAME", MaxItems="1")
     for record in records["ResourceRecordSets"]:
         if record["Name"].rstrip(".") == name.rstrip(".") and "TTL" in record:
             return int(record["TTL"])
@@ -65,21 +88,22 @@ def switch_dns(ctx: RunbookContext) -> None:
     """UPSERT the application's CNAME to the DR ALB and point its health check at DR."""
     route53 = ctx.clients.client("route53", "us-east-1")
     t = ctx.target
-    change = route53.change_resource_record_sets(
+    ttl = _current_ttl(ctx, route53, t.hosted_zone_id, t.app_dns_name)
+    change = ctx.call(
+        route53, "change_resource_record_sets",
         HostedZoneId=t.hosted_zone_id,
         ChangeBatch={
             "Comment": "DR failover: serve the application from the DR region",
             "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
                 "Name": t.app_dns_name, "Type": "CNAME",
-                "TTL": _current_ttl(route53, t.hosted_zone_id, t.app_dns_name),
+                "TTL": ttl,
                 "ResourceRecords": [{"Value": t.dr_alb_dns}]}}],
         },
     )
-    route53.get_waiter("resource_record_sets_changed").wait(
-        Id=change["ChangeInfo"]["Id"], WaiterConfig=_waiter_config(ctx))
+    ctx.wait(route53, "resource_record_sets_changed", Id=change["ChangeInfo"]["Id"])
     if t.health_check_id:
-        route53.update_health_check(
-            HealthCheckId=t.health_check_id, FullyQualifiedDomainName=t.dr_alb_dns)
+        ctx.call(route53, "update_health_check", HealthCheckId=t.health_check_id,
+                 FullyQualifiedDomainName=t.dr_alb_dns)
 
 
 def verify_dr_health(ctx: RunbookContext) -> None:
@@ -108,11 +132,12 @@ def failover_steps(dr_region: str) -> tuple[RunbookStep, ...]:
     """The failover runbook for a DR region, in the guide's order."""
     return (
         RunbookStep("promote-replica", dr_region, promote_replica,
-                    "Promote the RDS read replica to a standalone writer"),
+                    "Promote the RDS read replica to a standalone writer", PROMOTE_CALLS),
         RunbookStep("scale-dr-service", dr_region, scale_dr_service,
-                    f"Scale the DR ECS service to {DESIRED_DR_TASKS} tasks"),
+                    f"Scale the DR ECS service to {DESIRED_DR_TASKS} tasks", SCALE_CALLS),
         RunbookStep("switch-dns", "global", switch_dns,
-                    "Point the application DNS name and its health check at the DR ALB"),
+                    "Point the application DNS name and its health check at the DR ALB",
+                    SWITCH_DNS_CALLS),
         RunbookStep("verify-dr-health", dr_region, verify_dr_health,
                     "GET /health through the DR ALB answers 200"),
     )

@@ -377,4 +377,6 @@ class RegionSimulator:
             outage_start=outage, recovered_at=recovered,
             rto_seconds=None if outage is None or recovered is None else recovered - outage,
             rpo_seconds=rpo, lost_seqs=lost, last_committed_at=last, newest_applied_at=newest,
+            committed={r.seq: r.written_at for r in sent},
+            applied=frozenset(landed) & {r.seq for r in sent},
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +53,27 @@ class GroundTruth:
     lost_seqs: tuple[int, ...]
     last_committed_at: float | None = None
     newest_applied_at: float | None = None
+    # Every write committed in the primary before the outage (seq -> its own timestamp),
+    # and which of them were applied in DR: enough to answer rpo_over() for any set of writes.
+    committed: Mapping[int, float] = field(default_factory=dict)
+    applied: frozenset[int] = frozenset()
+
+    def rpo_over(self, acknowledged: Iterable[int]) -> float | None:
+        """RPO counting only the writes the client saw acknowledged (or that reached DR).
+
+        ``rpo_seconds`` counts every committed write, including one whose acknowledgement
+        never reached the client (the region died with the answer in flight); the drill's
+        marker measurement cannot see those, so this is the truth it is judged against.
+        """
+        counted = {seq for seq in acknowledged if seq in self.committed} | set(self.applied)
+        if not counted:
+            return None
+        last = max(self.committed.get(seq, float("-inf")) for seq in counted)
+        survived = [self.committed[seq] for seq in self.applied if seq in self.committed]
+        newest = max(survived, default=None)
+        if newest is None:
+            return None
+        return max(0.0, last - newest)
 
 
 class TruthLog:

@@ -109,8 +109,14 @@ def test_measured_rto_and_rpo_match_ground_truth(tmp_path, seed):
     assert truth is not None and truth.rto_seconds is not None, "simulator saw no recovery"
     assert abs(result.rto_seconds - truth.rto_seconds) <= settings.probe_interval_s, (
         f"seed {seed}: measured RTO {result.rto_seconds:.2f}s, truth {truth.rto_seconds:.2f}s")
-    assert abs(result.rpo_seconds - truth.rpo_seconds) <= settings.marker_interval_s, (
-        f"seed {seed}: measured RPO {result.rpo_seconds:.2f}s, truth {truth.rpo_seconds:.2f}s")
+    # The truth over the writes the client saw acknowledged: which of them reached DR is the
+    # simulator's knowledge, read from its own databases, not through the app.
+    acked = [r.seq for r in drill.writer.records() if r.acked]
+    true_rpo = truth.rpo_over(acked)
+    assert true_rpo is not None
+    assert abs(result.rpo_seconds - true_rpo) <= settings.marker_interval_s, (
+        f"seed {seed}: measured RPO {result.rpo_seconds:.2f}s, truth {true_rpo:.2f}s "
+        f"(all commits: {truth.rpo_seconds:.2f}s)")
     # Realistic, not milliseconds: promotion alone is minutes in the latency model.
     assert 180 <= result.rto_seconds <= 1500
     assert drill.exit_code == (0 if result.passed else 1)

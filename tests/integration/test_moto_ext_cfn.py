@@ -42,7 +42,8 @@ def test_deployed_stack_resources(clients, settings):  # rds_cfn, elasticache_cf
     assert replica["ReadReplicaSourceDBInstanceIdentifier"] == dep.primary_rds_arn
     assert replica["DBSubnetGroup"]["DBSubnetGroupName"].startswith("streamflix-dr-db-subnets")
     assert replica["VpcSecurityGroups"], replica["VpcSecurityGroups"]
-    primary = clients.client("rds", settings.primary_region).describe_db_instances()["DBInstances"][0]
+    rds = clients.client("rds", settings.primary_region)
+    primary = rds.describe_db_instances()["DBInstances"][0]
     assert dep.primary.RDSInstanceArn == primary["DBInstanceArn"]
     assert primary["DBSubnetGroup"]["DBSubnetGroupName"] == "streamflix-db-subnets-dev"
     groups = clients.client("elasticache", settings.primary_region).describe_replication_groups()

@@ -23,7 +23,7 @@ def test_registry_rejects_a_duplicate_name_naming_both():
     registry = FaultRegistry()
     registry.register(Blip)
     other = type("OtherBlip", (Blip,), {})
-    with pytest.raises(ValueError, match="'blip' is taken by 'Blip'.*'OtherBlip'"):
+    with pytest.raises(ValueError, match=r"'blip' is taken by 'Blip'.*'OtherBlip'"):
         registry.register(other)
 
 
@@ -40,7 +40,7 @@ def test_registry_rejects_a_class_without_the_fault_methods():
 def test_unknown_fault_is_a_config_error_listing_known_ones():
     ctx = FaultContext(ClientFactory(endpoint_url="http://127.0.0.1:9"), None, "eu-west-2",
                        "us-east-1")
-    with pytest.raises(ConfigError, match="unknown fault 'meteor'.*region-outage"):
+    with pytest.raises(ConfigError, match=r"unknown fault 'meteor'.*region-outage"):
         default_registry().create("meteor", ctx)
 
 

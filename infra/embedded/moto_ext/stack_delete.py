@@ -112,6 +112,8 @@ def _elbv2(method: str) -> Deleter:
 
 _DELETERS: dict[str, Deleter] = {
     "AWS::ECS::Service": _ecs_service,
+    "AWS::ECS::Cluster": lambda res, account, region: ecs_backends[account][
+        region].delete_cluster(res.name),
     "AWS::EC2::VPCGatewayAttachment": _vpc_attachment,
     "AWS::EC2::InternetGateway": _ec2("delete_internet_gateway", "id"),
     "AWS::EC2::NatGateway": _ec2("delete_nat_gateway", "id"),
