@@ -1,0 +1,176 @@
+"""Bad input and refused targets through the real ``drill`` entry point, in subprocesses.
+
+Each case must end with one line on stderr (``drill: error:`` exit 2, ``drill: refused:``
+exit 3), no traceback, no new run folder, and an earlier run's folder byte for byte as it
+was. Every case stops before a drill starts, so they all run at once, in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from drills.runinfo import PROJECT_ROOT
+from tests.drillcli import drill_command, drill_env
+
+__all__: list[str] = []
+
+FEATURE = (PROJECT_ROOT / "features" / "region_loss.feature").read_text(encoding="utf-8")
+EARLIER_RUN = "20260101T000000Z-primary-region-lost-rto-under-15-minutes-0a1b2c"
+EARLIER_FILES = {
+    "timeline.jsonl": '{"seq": 1, "t": 0.0, "kind": "run.started"}\n',
+    "evidence.json": '{"schema_version": "1.0", "verdict": "passed"}\n',
+    "probes.csv": "seq,t,wall,region,status,ok,latency_ms,error\n",
+    "MANIFEST.sha256": "0" * 64 + "  evidence.json\n",
+}
+AWS_ONLY = 'allowed_accounts = ["111122223333"]\n'
+
+
+@dataclass(frozen=True)
+class Case:
+    """One refusal: the command (run in a folder holding ``files``) and what it must say."""
+
+    args: tuple[str, ...]
+    expected: str
+    exit_code: int = 2
+    files: dict[str, str] = field(default_factory=dict)
+    no_credentials: bool = False
+
+
+CASES = {
+    "missing-config": Case(("--config", "missing.toml", "run", "drill.feature", "--out", "runs"),
+                           "config file 'missing.toml' does not exist"),
+    "bad-toml": Case(("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+                     "is not valid TOML", files={"drill.toml": "time_scale = [\n"}),
+    "unknown-key": Case(("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+                        "time_scal: Extra inputs are not permitted",
+                        files={"drill.toml": "time_scal = 120\n"}),
+    "wrong-type": Case(("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+                       "time_scale: Input should be a valid number",
+                       files={"drill.toml": 'time_scale = "fast"\n'}),
+    "unknown-feature-path": Case(("run", "features/no_such.feature", "--out", "runs"),
+                                 "feature file 'features/no_such.feature' does not exist"),
+    "unknown-scenario-name": Case(("run", "moon-loss", "--out", "runs"),
+                                  "feature file 'moon-loss' does not exist"),
+    "feature-without-scenario": Case(("run", "drill.feature", "--out", "runs"), "has no scenario",
+                                     files={"drill.feature": "Feature: Region loss\n"}),
+    "unknown-step": Case(
+        ("run", "drill.feature", "--out", "runs"),
+        "drill.feature:13: no step definition matches And 'the on-call team improvises'",
+        files={"drill.feature": FEATURE.replace("runs the failover runbook", "improvises")}),
+    "bad-gherkin": Case(("run", "drill.feature", "--out", "runs"), "is not valid Gherkin: line 5",
+                        files={"drill.feature": "Feature: x\n  Scenario: y\n    Given a\n"
+                                                "  | a |\n  | b | c |\n"}),
+    "unknown-region-in-config": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "primary_region: 'eu-west-9' is not an AWS region",
+        files={"drill.toml": 'primary_region = "eu-west-9"\n'}),
+    "unknown-latency-name": Case(
+        ("run", "drill.feature", "--out", "runs", "--latency", "rds_promot=60"),
+        "latency: unknown latency name(s) ['rds_promot']"),
+    "scenario-region-differs": Case(
+        ("run", "drill.feature", "--out", "runs"),
+        "the scenario names 'eu-west-1' as the primary region but the configuration says "
+        "'eu-west-2'",
+        files={"drill.feature": FEATURE.replace("with eu-west-2 as primary",
+                                                "with eu-west-1 as primary")}),
+    "stack-does-not-exist": Case(
+        ("teardown", "--endpoint-url", "{moto}", "--env", "neverdeployed"),
+        "nothing to tear down at {moto}: neither stack 'streamflix-dr-primary-neverdeployed'"),
+    "no-credentials": Case(("--config", "drill.toml", "plan", "drill.feature", "--backend", "aws"),
+                           "no AWS credentials", files={"drill.toml": AWS_ONLY},
+                           no_credentials=True),
+    "aws-backend-run": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--backend", "aws", "--out", "runs"),
+        "not available on the aws backend in this version", files={"drill.toml": AWS_ONLY}),
+    "account-not-allowlisted": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "account '123456789012' (the embedded backend's) is not in allowed_accounts "
+        "['111122223333']", exit_code=3, files={"drill.toml": AWS_ONLY}),
+    "out-under-a-file": Case(("run", "drill.feature", "--out", "notes.txt/runs"),
+                             "cannot write run folders to 'notes.txt/runs': Not a directory",
+                             files={"notes.txt": "a regular file\n"}),
+    "out-under-proc": Case(("run", "drill.feature", "--out", "/proc/drill-runs"),
+                           "cannot write run folders to '/proc/drill-runs'"),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a case's command did, and the runs folder before and after."""
+
+    result: subprocess.CompletedProcess[str]
+    expected: str
+    before: dict[str, bytes]
+    after: dict[str, bytes]
+
+
+def _snapshot(runs: Path) -> dict[str, bytes]:
+    # Folders map to b"" so a new (even empty) run folder shows up too.
+    return {str(p.relative_to(runs)): b"" if p.is_dir() else p.read_bytes()
+            for p in sorted(runs.rglob("*"))}
+
+
+def _env(case: Case, folder: Path) -> dict[str, str]:
+    env = drill_env()
+    if case.no_credentials:
+        # Nothing botocore could find: no variables, empty files, no instance metadata.
+        empty = folder / "empty-aws-file"
+        empty.write_text("", encoding="utf-8")
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
+        env.update(AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty),
+                   AWS_EC2_METADATA_DISABLED="true")
+    return env
+
+
+def _prepare(case: Case, folder: Path) -> None:
+    folder.mkdir()
+    (folder / "drill.feature").write_text(FEATURE, encoding="utf-8")
+    for name, text in case.files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    earlier = folder / "runs" / EARLIER_RUN
+    earlier.mkdir(parents=True)
+    for name, text in EARLIER_FILES.items():
+        (earlier / name).write_text(text, encoding="utf-8")
+
+
+def _run(case: Case, folder: Path, moto: str) -> Outcome:
+    _prepare(case, folder)
+    before = _snapshot(folder / "runs")
+    args = [a.replace("{moto}", moto) for a in case.args]
+    result = subprocess.run(drill_command(*args), cwd=folder, env=_env(case, folder),
+                            capture_output=True, text=True, timeout=120, check=False,
+                            stdin=subprocess.DEVNULL)
+    return Outcome(result, case.expected.replace("{moto}", moto), before,
+                   _snapshot(folder / "runs"))
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory, moto_server) -> dict[str, Outcome]:
+    """Every case, run at once (each is a short-lived process that mostly imports)."""
+    base = tmp_path_factory.mktemp("refusals")
+    workers = max(2, min(6, 2 * (os.cpu_count() or 1)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(_run, case, base / name, moto_server.endpoint_url)
+                   for name, case in CASES.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("name", list(CASES), ids=list(CASES))
+def test_refused_with_one_line_and_nothing_touched(outcomes, name):
+    outcome, case = outcomes[name], CASES[name]
+    result = outcome.result
+    shown = f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == case.exit_code, shown
+    assert "Traceback" not in result.stdout + result.stderr, shown
+    assert "INTERNALERROR" not in result.stdout + result.stderr, shown
+    label = "drill: refused:" if case.exit_code == 3 else "drill: error:"
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(label), shown
+    assert outcome.expected in lines[0], shown
+    assert outcome.after == outcome.before, "the runs folder changed"
