@@ -99,10 +99,11 @@ def _feature_path(name: Path) -> Path:
 def _aws_not_ready() -> DrillError:
     from drills.errors import ConfigError
 
-    return ConfigError("`drill run` on the aws backend is not available in this version: the "
-                       "target guard, `drill plan --backend aws` and the IAM policy exist, but "
-                       "running faults on a real account (FIS experiments, probes through real "
-                       "DNS) does not yet. Use --backend embedded.")
+    return ConfigError("this command is not available on the aws backend in this version: "
+                       "the target guard, `drill plan --backend aws` and the IAM policy exist, "
+                       "but deploying, auditing and running faults on a real account (FIS "
+                       "experiments, probes through real DNS) do not yet. Use --backend "
+                       "embedded, or --endpoint-url for an AWS-compatible endpoint.")
 
 
 def _parse_latency(pairs: tuple[str, ...]) -> dict[str, float]:

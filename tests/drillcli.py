@@ -27,7 +27,7 @@ DB_PASSWORD = "Kn0wn-Db-Passw0rd-7Qx"
 SIGNING_KEY = "kn0wn-signing-key-4Rv9"
 FEATURE = PROJECT_ROOT / "features" / "region_loss.feature"
 # About 10-15 s of wall time per drill on the embedded backend.
-RUN_ARGS = ("--time-scale", "120", "--seed", "7")
+RUN_ARGS = ("--time-scale", "300", "--seed", "7")
 DRILL_TIMEOUT_S = 240.0
 
 

@@ -8,6 +8,7 @@ truth, measured RPO within one marker interval, on every seed.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -15,11 +16,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from rich.console import Console
 
 from drills.config import load_settings
 from drills.runbooks.executor import RunbookContext, RunbookStep
 from drills.runbooks.failover import failover_steps
 from drills.scenario import region_loss
+from drills.summary import print_summary
+from reports import publish
 
 __all__: list[str] = []
 
@@ -134,6 +138,12 @@ def test_recovery_slower_than_the_objective_fails_with_the_reason(tmp_path):
     finished = [e for e in _journal(drill) if e["kind"] == "run.finished"][-1]
     assert finished["verdict"] == "failed" and "RTO" in finished["reason"]
     leftovers.assert_none_since(drill)
+    # The summary `drill run` prints, from the published run folder.
+    publish(drill.run_dir)
+    screen = Console(file=io.StringIO(), width=200)
+    print_summary(drill.run_dir, screen)
+    text = screen.file.getvalue()
+    assert "FAILED" in text and "exceeded the objective of 900s" in text, text
 
 
 def _promote_in_lost_region(ctx: RunbookContext) -> None:

@@ -22,7 +22,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 from drills.active import ACTIVE_DIR
 from drills.runinfo import PROJECT_ROOT
-from tests.drillcli import RUN_ARGS, drill_command, drill_env
+from tests.drillcli import drill_command, drill_env
 
 __all__: list[str] = []
 
@@ -32,6 +32,8 @@ REGION_LOSS = PROJECT_ROOT / "features" / "region_loss.feature"
 CRASHING = Path(__file__).parent / "features" / "crashing_runbook.feature"
 CRASH_PLUGIN = "tests.integration.crashing_runbook_plugin"
 TIMEOUT_S = 240.0
+# Slow enough that every runbook step lasts long enough to be interrupted in its middle.
+RUN_ARGS = ("--time-scale", "120", "--seed", "7")
 # Polled this often: a phase lasts a few hundred milliseconds at 120x.
 POLL_S = 0.01
 

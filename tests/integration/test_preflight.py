@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.slow]
 @pytest.fixture
 def steady(tmp_path) -> Iterator[Drill]:
     """A drill opened and in steady state, closed by the test (or here if it fails)."""
-    settings = load_settings(overrides={"runs_dir": tmp_path / "runs", "time_scale": 120.0,
+    settings = load_settings(overrides={"runs_dir": tmp_path / "runs", "time_scale": 300.0,
                                         "seed": 7})
     drill = Drill(settings, scenario="preflight gate")
     try:
