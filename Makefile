@@ -22,9 +22,9 @@ $(STAMP): requirements.lock pyproject.toml
 drill: $(STAMP)
 	$(BIN)/drill run features/region_loss.feature
 
-## the whole test suite
+## the whole test suite, on two workers (a module's tests stay on one worker)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## benchmarks: drill wall time, probe cadence jitter, RTO error against ground truth
 bench: $(STAMP)
