@@ -11,6 +11,7 @@ promoting, so no catch-up is modelled.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,10 @@ from infra.embedded.latency import LatencyModel, Transition
 from infra.embedded.scheduler import Scheduler
 from infra.embedded.truth import TruthLog
 
-__all__ = ["Outages", "RegionDatabase", "Replicator"]
+__all__ = ["LAG_PERIOD_S", "Outages", "RegionDatabase", "Replicator"]
+
+# CloudWatch's ReplicaLag for RDS is a one-minute average (drill seconds).
+LAG_PERIOD_S = 60.0
 
 
 class Outages:
@@ -115,6 +119,7 @@ class Replicator:
         self._stopped_at: float | None = None
         # Writes shipped but not yet applied (seq -> commit time): what ReplicaLag measures.
         self._pending: dict[int, float] = {}
+        self._applied: deque[tuple[float, float]] = deque()  # (applied at, lag) of recent writes
         self._lock = threading.Lock()
 
     def stop_at(self, t: float) -> None:
@@ -141,12 +146,16 @@ class Replicator:
         return None
 
     def lag_seconds(self, t: float) -> float:
-        """ReplicaLag at ``t`` as RDS reports it: -1 when replication is stopped, else the
-        age of the oldest write the replica has not applied yet (0 when it has them all)."""
+        """ReplicaLag at ``t`` as CloudWatch reports it: -1 when replication is stopped, else
+        the average lag of the writes applied in the last minute (RDS publishes a 60 s
+        average, not the lag of one write); with none applied, the oldest pending write's age."""
         if self._cut(t) is not None:
             return -1.0
         with self._lock:
+            recent = [lag for at, lag in self._applied if t - LAG_PERIOD_S <= at <= t]
             oldest = min(self._pending.values(), default=None)
+        if recent:
+            return sum(recent) / len(recent)
         return 0.0 if oldest is None else max(0.0, t - oldest)
 
     def _land(self, row: StoredMarker, at: float) -> None:
@@ -157,5 +166,9 @@ class Replicator:
             self._truth.record("write.not_applied", t=at, seq=row.seq, reason=reason)
             return
         self.target.db.insert(StoredMarker(row.seq, row.written_at, row.committed_at, row.origin))
+        with self._lock:
+            self._applied.append((at, at - row.committed_at))
+            while self._applied and self._applied[0][0] < at - LAG_PERIOD_S:
+                self._applied.popleft()
         self._truth.record("write.applied", t=at, seq=row.seq, committed_at=row.committed_at,
                            region=self.target.region)
