@@ -30,6 +30,7 @@ __all__ = [
     "EMBEDDED_ACCOUNT",
     "KNOWN_REGIONS",
     "Settings",
+    "check_scenario_regions",
     "generate_db_password",
     "load_settings",
 ]
@@ -279,3 +280,13 @@ def load_settings(
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(f"invalid settings: {_describe(exc)}") from None
+
+
+def check_scenario_regions(settings: Settings, *, primary: str | None = None,
+                           dr: str | None = None) -> None:
+    """Raise ConfigError when a scenario names other regions than the configured ones."""
+    for role, want, have in (("primary", primary, settings.primary_region),
+                             ("DR", dr, settings.dr_region)):
+        if want is not None and want != have:
+            raise ConfigError(f"the scenario names {want!r} as the {role} region but the "
+                              f"configuration says {have!r}; fix one of them")

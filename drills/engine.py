@@ -23,8 +23,8 @@ import requests
 
 from drills import active, runinfo
 from drills.clock import Clock
-from drills.config import Settings
-from drills.errors import ConfigError, MeasurementError, ProbeTimeout
+from drills.config import Settings, check_scenario_regions
+from drills.errors import MeasurementError, ProbeTimeout
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry
 from drills.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
 from drills.measure import measure_rpo, measure_rto
@@ -145,11 +145,7 @@ class Drill:
 
     def expect_regions(self, *, primary: str | None = None, dr: str | None = None) -> None:
         """Refuse a scenario whose regions differ from the configured ones."""
-        for role, want, have in (("primary", primary, self.settings.primary_region),
-                                 ("DR", dr, self.settings.dr_region)):
-            if want is not None and want != have:
-                raise ConfigError(f"the scenario names {want!r} as the {role} region but the "
-                                  f"configuration says {have!r}; fix one of them")
+        check_scenario_regions(self.settings, primary=primary, dr=dr)
 
     def require_result(self) -> DrillResult:
         """The measured result; raises if the drill has not measured yet."""

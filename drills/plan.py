@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.actions import ApiCall, FaultEffects, is_mutating
-from drills.config import Settings
+from drills.config import Settings, check_scenario_regions
 from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultContext, FaultRegistry, default_registry
 from drills.fis import EXPERIMENT_EFFECTS, FisTemplate, fis_template
@@ -165,11 +165,7 @@ class Planner:
 
     def expect_regions(self, *, primary: str | None = None, dr: str | None = None) -> None:
         """Refuse a scenario whose regions differ from the configured ones, as a run does."""
-        for role, want, have in (("primary", primary, self.settings.primary_region),
-                                 ("DR", dr, self.settings.dr_region)):
-            if want is not None and want != have:
-                raise ConfigError(f"the scenario names {want!r} as the {role} region but the "
-                                  f"configuration says {have!r}; fix one of them")
+        check_scenario_regions(self.settings, primary=primary, dr=dr)
 
     def open(self) -> None:
         """Phases setup (backend and target guard) and deploy."""

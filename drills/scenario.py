@@ -12,6 +12,7 @@ from pathlib import Path
 from drills.config import Settings
 from drills.engine import Drill
 from drills.runbooks.executor import RunbookStep
+from infra.aws import CallRecord
 
 __all__ = ["region_loss"]
 
@@ -22,11 +23,12 @@ FEATURE = Path(__file__).resolve().parent.parent / "features" / "region_loss.fea
 def region_loss(
     settings: Settings, *, runbook: tuple[RunbookStep, ...] | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
+    observers: tuple[Callable[[CallRecord], None], ...] = (),
 ) -> Drill:
     """Run the region-loss drill to the end; the closed drill (verdict in ``exit_code``)."""
     gherkin = FEATURE.read_text(encoding="utf-8") if FEATURE.is_file() else ""
     drill = Drill(settings, scenario=SCENARIO, feature=str(FEATURE), gherkin=gherkin,
-                  runbook=runbook, progress=progress)
+                  runbook=runbook, progress=progress, observers=observers)
     error: BaseException | None = None
     try:
         drill.open()

@@ -14,8 +14,8 @@ import json
 import pytest
 
 from drills.config import load_settings
-from drills.engine import Drill
 from drills.runbooks.failover import failover_steps
+from drills.scenario import region_loss
 from infra.iam_policy import RUNNER_POLICY, Policy, audit, iam_action
 
 __all__: list[str] = []
@@ -38,24 +38,8 @@ def drill_calls(tmp_path_factory):
     settings = load_settings(overrides={"runs_dir": tmp_path_factory.mktemp("runs"),
                                         "time_scale": 200, "seed": 7})
     runbook = tuple(_marked(step, calls) for step in failover_steps(settings.dr_region))
-    drill = Drill(settings, scenario="IAM audit of a region loss", runbook=runbook,
-                  observers=(calls.append,))
-    error = None
-    try:
-        drill.set_objectives(rto_seconds=900, rpo_seconds=5)
-        drill.expect_regions(primary=settings.primary_region, dr=settings.dr_region)
-        drill.open()
-        drill.steady_state()
-        drill.inject("region-outage", region=settings.primary_region)
-        drill.detect()
-        drill.fail_over()
-        drill.await_recovery()
-        drill.measure()
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
-        drill.close(error)
+    drill = region_loss(settings, runbook=runbook, observers=(calls.append,))
+    assert drill.result is not None, "the drill did not get as far as measuring; see its journal"
     return calls
 
 
