@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,12 +188,20 @@ class TargetGuard:
 
     def _check_resources(self, clients: Any, zone: str | None, found: _Findings) -> None:
         s = self.settings
-        for what, tags in (
-            (f"database {s.replica_id!r}", _db_tags(clients, s.dr_region, s.replica_id)),
+        readers: list[tuple[str, Callable[[], dict[str, str] | None]]] = [
+            (f"database {s.replica_id!r}", lambda: _db_tags(clients, s.dr_region, s.replica_id)),
             (f"ECS service {s.dr_service!r}",
-             _service_tags(clients, s.dr_region, s.dr_cluster, s.dr_service)),
-            (f"hosted zone {zone!r}", _zone_tags(clients, zone) if zone else None),
-        ):
+             lambda: _service_tags(clients, s.dr_region, s.dr_cluster, s.dr_service)),
+        ]
+        if zone:
+            readers.append((f"hosted zone {zone!r}", lambda: _zone_tags(clients, zone)))
+        for what, read in readers:
+            try:
+                tags = read()
+            except BotoCoreError as exc:
+                # Unreadable is not "not production": refuse rather than guess.
+                found.reasons.append(f"could not read the tags of {what}: {exc}")
+                continue
             if tags is not None and is_production(tags):
                 self._production(found, what)
 

@@ -118,3 +118,14 @@ def test_after_passing_the_gate_still_refuses_other_regions(clients, settings):
     with pytest.raises(SafetyRefusal, match="acts only in eu-west-2 and us-east-1"):
         sqs.create_queue(QueueName="elsewhere")
     assert sqs.list_queues().get("QueueUrls", []) == []
+
+
+def test_tags_that_cannot_be_read_refuse_rather_than_pass(clients, settings):
+    # The DR region's API is unreachable: nothing proves its replica or service is not
+    # production, so the guard must refuse instead of letting the error escape or pass.
+    clients.lose_region(settings.dr_region)
+    refusal = _refusal(TargetGuard(settings), clients)
+    unread = [r for r in refusal.reasons if r.startswith("could not read the tags of")]
+    assert [r.split(":")[0] for r in unread] == [
+        f"could not read the tags of database {settings.replica_id!r}",
+        f"could not read the tags of ECS service {settings.dr_service!r}"]
