@@ -142,10 +142,12 @@ class TargetGuard:
                 f"the drill acts only in {s.primary_region} and {s.dr_region}",))
 
     def _check_account(self, clients: Any, found: _Findings) -> str | None:
+        # No credentials or no endpoint at all (a BotoCoreError here) is not a verdict on the
+        # target but bad input: it propagates, and the command says so with exit 2.
         try:
             sts = clients.client("sts", self.settings.primary_region)
             account = str(sts.get_caller_identity()["Account"])
-        except (BotoCoreError, ClientError) as exc:
+        except ClientError as exc:
             found.reasons.append(f"could not read the caller's account: {exc}")
             return None
         allowed = self.settings.allowed_accounts or ()
