@@ -157,8 +157,9 @@ class Drill:
     def phase(self, name: str) -> Iterator[None]:
         """Journal a phase's start and end (and failure), and report progress."""
         self.timeline.record("phase.started", phase=name)
-        self.progress(f"phase {name} (drill t={self.clock.now():.0f}s)")
         try:
+            # Inside the try: an interrupt landing while progress prints still closes the phase.
+            self.progress(f"phase {name} (drill t={self.clock.now():.0f}s)")
             yield
         except BaseException as exc:
             status = "aborted" if isinstance(exc, KeyboardInterrupt) else "failed"
