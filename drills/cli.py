@@ -139,6 +139,14 @@ def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _stack_settings(ctx: click.Context, **overrides: Any) -> Settings:
+    """Settings for deploy, teardown and audit; the aws backend is refused (exit 2)."""
+    settings = _settings(ctx, **overrides)
+    if settings.backend != "embedded":
+        raise _aws_not_ready()
+    return settings
+
+
 @cli.command()
 @_stack_options
 @click.pass_context
@@ -148,10 +156,8 @@ def deploy(ctx: click.Context, backend: str | None, environment_suffix: str | No
     from drills.stack_commands import deploy_and_show
 
     try:
-        settings = _settings(ctx, backend=backend, environment_suffix=environment_suffix,
-                             primary_region=primary_region, dr_region=dr_region)
-        if settings.backend != "embedded":
-            raise _aws_not_ready()
+        settings = _stack_settings(ctx, backend=backend, environment_suffix=environment_suffix,
+                                   primary_region=primary_region, dr_region=dr_region)
         sys.exit(deploy_and_show(settings, endpoint_url=endpoint_url, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -166,10 +172,8 @@ def teardown(ctx: click.Context, backend: str | None, environment_suffix: str | 
     from drills.stack_commands import teardown_and_show
 
     try:
-        settings = _settings(ctx, backend=backend, environment_suffix=environment_suffix,
-                             primary_region=primary_region, dr_region=dr_region)
-        if settings.backend != "embedded":
-            raise _aws_not_ready()
+        settings = _stack_settings(ctx, backend=backend, environment_suffix=environment_suffix,
+                                   primary_region=primary_region, dr_region=dr_region)
         sys.exit(teardown_and_show(settings, endpoint_url=endpoint_url, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -186,10 +190,8 @@ def audit(ctx: click.Context, backend: str | None, environment_suffix: str | Non
     from drills.audit_command import audit_and_show
 
     try:
-        settings = _settings(ctx, backend=backend, environment_suffix=environment_suffix,
-                             primary_region=primary_region, dr_region=dr_region)
-        if settings.backend != "embedded":
-            raise _aws_not_ready()
+        settings = _stack_settings(ctx, backend=backend, environment_suffix=environment_suffix,
+                                   primary_region=primary_region, dr_region=dr_region)
         sys.exit(audit_and_show(settings, endpoint_url=endpoint_url, as_json=as_json,
                                 out=out, err=err))
     except DrillError as exc:
