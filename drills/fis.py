@@ -11,6 +11,7 @@ that takes a whole region away. ``region-outage`` isolates the primary region's 
 the user's side, but the region's AWS API endpoints keep answering, and RDS cross-region
 read replication and EFS replication are run by AWS outside your subnets, so they keep
 copying data: the experiment does not exercise RPO the way a real region loss would.
+Faults FIS has no action for at all are listed in :data:`FIS_UNSUPPORTED` with the reason.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from drills.errors import ConfigError
 __all__ = [
     "EXPERIMENT_EFFECTS",
     "FIS_FAULTS",
+    "FIS_UNSUPPORTED",
     "FisAction",
     "FisTarget",
     "FisTemplate",
@@ -150,19 +152,23 @@ def _region_outage(s: Settings, region: str | None = None) -> _Parts:
     return target, f"StreamFlix region outage of {target}", (_subnets(stack),), (isolate,), limits
 
 
-def _region_partition(s: Settings) -> _Parts:
+def _region_partition(s: Settings, seconds: float | None = None) -> _Parts:
     cut = FisAction(
         "cut-cross-region", "aws:network:route-table-disrupt-cross-region-connectivity",
         f"block traffic from the primary subnets to {s.dr_region}",
         (("Subnets", "subnets"),),
-        (("region", s.dr_region), ("duration", iso_duration(s.fault_duration_s))))
-    limits = ("AWS-managed replication (RDS, EFS) does not use your route tables and is not cut",)
+        (("region", s.dr_region), ("duration", iso_duration(seconds or s.fault_duration_s))))
+    limits = ("AWS-managed replication (RDS, EFS) does not use your route tables and is not "
+              "cut: FIS cannot stop it, so RPO is not exercised (the embedded backend holds "
+              "replication for the partition's length); only the application's own "
+              "cross-region traffic is blocked",)
     return (s.primary_region, f"StreamFlix partition {s.primary_region} -x- {s.dr_region}",
             (_subnets(s.primary_stack),), (cut,), limits)
 
 
 def _az_loss(s: Settings, az: str) -> _Parts:
     db = FisTarget("database", "aws:rds:db", ((_STACK_TAG, s.primary_stack),))
+    cache, power = _cache_power(s, az)
     actions = (
         FisAction("isolate-az", "aws:network:disrupt-connectivity",
                   f"deny traffic between {az} and the other zones",
@@ -172,15 +178,19 @@ def _az_loss(s: Settings, az: str) -> _Parts:
         FisAction("fail-over-database", "aws:rds:reboot-db-instances",
                   "reboot the Multi-AZ writer with a forced failover to its standby",
                   (("DBInstances", "database"),), (("forceFailover", "true"),)),
+        power,
     )
     limits = ("scope availability-zone partitions the zone from the others; scope all would "
               "black-hole it entirely",
-              "the database failover is one-shot: a stop condition does not undo it")
-    return (s.primary_region, f"StreamFlix loss of {az}", (_subnets(s.primary_stack, az), db),
-            actions, limits)
+              "the database failover is one-shot: a stop condition does not undo it, and it "
+              "fails the writer over whichever zone it is in",
+              "ECS tasks in the zone are cut off, not stopped: they fail their ALB health "
+              "checks and ECS replaces them, possibly in the same isolated zone")
+    return (s.primary_region, f"StreamFlix loss of {az}",
+            (_subnets(s.primary_stack, az), db, cache), actions, limits)
 
 
-def _cache_az_power(s: Settings, az: str) -> _Parts:
+def _cache_power(s: Settings, az: str) -> tuple[FisTarget, FisAction]:
     group = FisTarget("cache", "aws:elasticache:replicationgroup",
                       ((_STACK_TAG, s.primary_stack),),
                       parameters=(("availabilityZoneIdentifier", az),))
@@ -188,11 +198,31 @@ def _cache_az_power(s: Settings, az: str) -> _Parts:
                       "aws:elasticache:replicationgroup-interrupt-az-power",
                       f"power off the cache nodes in {az}", (("ReplicationGroups", "cache"),),
                       (("duration", iso_duration(s.fault_duration_s)),))
-    limits = ("Multi-AZ replication groups only; replacements are blocked while it runs",)
-    return s.primary_region, f"StreamFlix cache power loss in {az}", (group,), (power,), limits
+    return group, power
 
 
-def _ecs_stop_task(s: Settings, count: int = 1) -> _Parts:
+def _database_failure(s: Settings) -> _Parts:
+    db = FisTarget("database", "aws:rds:db", ((_STACK_TAG, s.primary_stack),))
+    reboot = FisAction("fail-over-database", "aws:rds:reboot-db-instances",
+                       "reboot the primary database with a forced Multi-AZ failover",
+                       (("DBInstances", "database"),), (("forceFailover", "true"),))
+    limits = ("one-shot: a stop condition cannot stop or undo a failover once it started",
+              "Multi-AZ DB instances only (aws:rds:failover-db-cluster is for DB clusters)")
+    return s.primary_region, "StreamFlix primary database failure", (db,), (reboot,), limits
+
+
+def _cache_node_failure(s: Settings, node_group: str = "0001", az: str | None = None) -> _Parts:
+    zone = az or f"{s.primary_region}a"
+    group, power = _cache_power(s, zone)
+    limits = (f"FIS has no action for one node: it cuts power to every node of the group in "
+              f"{zone} (give az= the primary node's zone); the embedded backend uses "
+              f"ElastiCache's TestFailover on node group {node_group}, which FIS does not call",
+              "Multi-AZ replication groups only; replacements are blocked while it runs")
+    return (s.primary_region, f"StreamFlix cache primary lost ({zone})", (group,), (power,),
+            limits)
+
+
+def _ecs_task_crash(s: Settings, count: int = 1) -> _Parts:
     tasks = FisTarget("tasks", "aws:ecs:task", ((_STACK_TAG, s.primary_stack),),
                       selection_mode=f"COUNT({count})",
                       parameters=(("cluster", s.primary_cluster), ("service", s.primary_service)))
@@ -209,8 +239,20 @@ FIS_FAULTS: dict[str, Callable[..., _Parts]] = {
     "region-outage": _region_outage,
     "region-partition": _region_partition,
     "az-loss": _az_loss,
-    "cache-az-power": _cache_az_power,
-    "ecs-stop-task": _ecs_stop_task,
+    "database-failure": _database_failure,
+    "cache-node-failure": _cache_node_failure,
+    "ecs-task-crash": _ecs_task_crash,
+}
+
+# Faults FIS cannot express, and why: on the aws backend they are refused, not approximated.
+FIS_UNSUPPORTED: dict[str, str] = {
+    "replication-lag": "FIS has no action that slows or stalls an RDS cross-region read "
+                       "replica; a heavy write load or a long transaction on the primary is "
+                       "the only way to make real replica lag",
+    "dns-change-slow": "FIS has no Route 53 action: nothing can make Route 53 propagate a "
+                       "change later",
+    "dns-change-failing": "FIS has no Route 53 action: nothing can make Route 53 refuse a "
+                          "change on purpose",
 }
 
 
@@ -221,6 +263,9 @@ def fis_template(fault: str, settings: Settings, **options: Any) -> FisTemplate:
         ConfigError: unknown fault, bad options, or no FIS role or stop alarm configured.
     """
     builder = FIS_FAULTS.get(fault)
+    if fault in FIS_UNSUPPORTED:
+        raise ConfigError(f"fault {fault!r} cannot run as a FIS experiment: "
+                          f"{FIS_UNSUPPORTED[fault]}")
     if builder is None:
         raise ConfigError(f"fault {fault!r} has no FIS experiment template; faults with one: "
                           f"{', '.join(sorted(FIS_FAULTS))}")

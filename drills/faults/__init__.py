@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from drills.errors import ConfigError
 
-__all__ = ["Dataplane", "Fault", "FaultContext", "FaultRegistry", "default_registry"]
+if TYPE_CHECKING:
+    from drills.config import Settings
+
+__all__ = ["Dataplane", "Fault", "FaultContext", "FaultRegistry", "default_registry",
+           "revert_all"]
 
 
 @runtime_checkable
@@ -32,18 +36,26 @@ class Dataplane(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class FaultContext:
-    """What a fault may act on: the client factory and, on the embedded backend, the data plane."""
+    """What a fault may act on: the client factory and, on the embedded backend, the data plane.
+
+    ``settings`` names the stack's resources (database, cache, service) and bounds the waits
+    of a revert; faults that act on one resource need it, a region outage does not.
+    """
 
     clients: Any
     dataplane: Dataplane | None
     primary_region: str
     dr_region: str
+    settings: Settings | None = None
 
 
 class Fault(Protocol):
     """A reversible fault."""
 
-    name: ClassVar[str]
+    @property
+    def name(self) -> str:
+        """The fault's registered name (a class attribute on registered faults)."""
+
     target: str
 
     def inject(self) -> None:
@@ -107,9 +119,44 @@ class FaultRegistry:
 
 
 def default_registry() -> FaultRegistry:
-    """A registry holding every built-in fault."""
+    """A registry holding every built-in fault (the catalogue: docs/faults.md)."""
+    from drills.faults.az import AzLoss
+    from drills.faults.cache import CacheNodeFailure
+    from drills.faults.database import DatabaseFailure
+    from drills.faults.dns import DnsChangeFailing, DnsChangeSlow
+    from drills.faults.ecs import EcsTaskCrash
+    from drills.faults.network import RegionPartition
     from drills.faults.region import RegionOutage
+    from drills.faults.replication import ReplicationLag
 
     registry = FaultRegistry()
-    registry.register(RegionOutage)
+    for cls in (RegionOutage, AzLoss, DatabaseFailure, CacheNodeFailure, EcsTaskCrash,
+                ReplicationLag, RegionPartition, DnsChangeSlow, DnsChangeFailing):
+        registry.register(cls)
     return registry
+
+
+def revert_all(faults: list[Fault], timeline: Any) -> None:
+    """Revert ``faults`` newest first, each read back; journal each; RevertError if any stays.
+
+    Every fault is reverted even when one of them fails, and one is journaled as
+    ``fault.reverted`` only when ``is_active()`` reads false: checked, not assumed.
+    """
+    from drills.errors import RevertError
+
+    failed = []
+    for fault in reversed(faults):
+        try:
+            fault.revert()
+            verified = not fault.is_active()
+        except Exception as exc:  # revert every fault even when one of them fails
+            timeline.record("fault.revert_failed", fault=fault.name, target=fault.target,
+                            error=f"{type(exc).__name__}: {exc}")
+            failed.append(fault.name)
+            continue
+        kind = "fault.reverted" if verified else "fault.revert_failed"
+        timeline.record(kind, fault=fault.name, target=fault.target, verified=verified)
+        if not verified:
+            failed.append(fault.name)
+    if failed:
+        raise RevertError(f"faults still active after revert: {', '.join(failed)}")

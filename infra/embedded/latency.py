@@ -32,6 +32,8 @@ class Transition(enum.Enum):
     ROUTE53_PROPAGATION = "route53_propagation"
     ROUTE53_HEALTH_DETECT = "route53_health_detect"
     REPLICATION_LAG = "replication_lag"
+    RDS_MULTI_AZ_FAILOVER = "rds_multi_az_failover"
+    ELASTICACHE_FAILOVER = "elasticache_failover"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,17 @@ DEFAULT_SPECS: Mapping[Transition, LatencySpec] = {
     Transition.REPLICATION_LAG: LatencySpec(
         1.0, 0.1, 5.0, "triangular", ("R4", "R5", "R8"), "est.; per committed write",
     ),
+    # Multi-AZ DB instance failover (forced by a reboot or by losing the writer's zone):
+    # "typically 60-120 seconds" from the failure to transactions resuming on the standby
+    # (R6); longer with large transactions, not modelled (pin it with the override).
+    Transition.RDS_MULTI_AZ_FAILOVER: LatencySpec(
+        90.0, 60.0, 120.0, "triangular", ("R6",), "rebooting -> available; mode est.",
+    ),
+    # ElastiCache Multi-AZ: writes resume "a few seconds" after the replica's promotion (C1);
+    # detection and the primary endpoint's DNS move make it est. tens of seconds in all.
+    Transition.ELASTICACHE_FAILOVER: LatencySpec(
+        20.0, 5.0, 60.0, "triangular", ("C1",), "est.; primary lost -> replica takes writes",
+    ),
 }  # fmt: skip
 
 
@@ -113,6 +126,10 @@ class LatencyModel:
     )
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+    # Extra drill seconds added to every draw of a transition while a fault slows it down.
+    _extra: dict[Transition, float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
@@ -138,11 +155,29 @@ class LatencyModel:
         return cls(seed=settings.seed, overrides=dict(settings.latency))
 
     def draw(self, transition: Transition) -> float:
-        """A duration in drill seconds for one occurrence of ``transition``."""
-        if transition.value in self.overrides:
-            return float(self.overrides[transition.value])
+        """A duration in drill seconds for one occurrence of ``transition`` (plus any slowdown)."""
         with self._lock:
-            return self.specs[transition].draw(self._rngs[transition])
+            extra = self._extra.get(transition, 0.0)
+            if transition.value in self.overrides:
+                return float(self.overrides[transition.value]) + extra
+            return self.specs[transition].draw(self._rngs[transition]) + extra
+
+    def slow_down(self, transition: Transition, extra_s: float) -> None:
+        """Add ``extra_s`` drill seconds to every later draw of ``transition`` (a fault)."""
+        if not extra_s >= 0:
+            raise ValueError(f"a slowdown is >= 0 drill seconds, got {extra_s!r}")
+        with self._lock:
+            self._extra[transition] = float(extra_s)
+
+    def restore(self, transition: Transition) -> None:
+        """Undo :meth:`slow_down` for ``transition`` (no-op when it is not slowed)."""
+        with self._lock:
+            self._extra.pop(transition, None)
+
+    def slowdowns(self) -> dict[str, float]:
+        """The transitions slowed down now, by name, with their extra drill seconds."""
+        with self._lock:
+            return {t.value: extra for t, extra in self._extra.items()}
 
     def health_detect(self, interval_s: float, threshold: int) -> float:
         """Time for a Route 53 health check with these settings to call a dead endpoint."""

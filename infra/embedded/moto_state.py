@@ -16,10 +16,12 @@ __all__ = [
     "ACCOUNT",
     "DnsRecord",
     "alb_regions",
+    "backend",
     "cache_problems",
     "database_problems",
     "find_record",
     "service_problems",
+    "service_zones",
     "zone_ids",
     "zone_records",
 ]
@@ -43,6 +45,28 @@ def _norm(name: str) -> str:
 
 def _backend(service: str, region: str) -> Any:
     return get_backend(service)[ACCOUNT][region]  # type: ignore[call-overload]
+
+
+def backend(service: str, region: str) -> Any:
+    """moto's backend of ``service`` in ``region`` (for the simulator's faults, which change it)."""
+    return _backend(service, region)
+
+
+def service_zones(region: str, cluster: str, service: str) -> tuple[str, ...]:
+    """The zones the service's tasks spread over: its awsvpc subnets' zones, else its ALB's.
+
+    moto drops a CloudFormation service's NetworkConfiguration; the stack's ALB spans the
+    same zones as the service's private subnets, so its zones stand in for them.
+    """
+    ec2 = _backend("ec2", region)
+    found = _backend("ecs", region).services.get(f"{cluster}:{service}")
+    config = (getattr(found, "network_configuration", None) or {}).get("awsvpcConfiguration")
+    if config and config.get("subnets"):
+        subnets = ec2.describe_subnets(subnet_ids=list(config["subnets"]))
+        return tuple(sorted({s.availability_zone for s in subnets}))
+    zones = {s.availability_zone for lb in _backend("elbv2", region).load_balancers.values()
+             for s in lb.subnets}
+    return tuple(sorted(zones))
 
 
 def service_problems(region: str, cluster: str, service: str) -> tuple[str, ...]:
@@ -70,11 +94,18 @@ def database_problems(region: str, identifier: str) -> tuple[str, ...]:
 def cache_problems(region: str) -> tuple[str, ...]:
     """Why the region's cache does not answer; no replication group means no cache to ask."""
     groups = _backend("elasticache", region).replication_groups.values()
-    return tuple(
+    down = tuple(
         f"cache {g.replication_group_id!r} is {g.status}"
         for g in groups
         if g.status != "available"
     )
+    # A node group without a primary taking writes (a failover in progress) fails too.
+    failing = tuple(
+        f"cache {g.replication_group_id!r} node group {n['node_group_id']} is {n['status']}"
+        for g in groups if g.status == "available"
+        for n in g.node_groups if n.get("status", "available") != "available"
+    )
+    return down + failing
 
 
 def alb_regions(regions: tuple[str, ...]) -> dict[str, str]:

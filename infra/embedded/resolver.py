@@ -14,9 +14,15 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["DnsAnswer", "DnsHistory"]
+from infra.embedded import moto_state
+
+__all__ = ["AppDns", "DnsAnswer", "DnsHistory"]
+
+_MAX_CNAME_CHAIN = 8
 
 _EPS = 1e-9  # float slack so that t == k x TTL counts as on the boundary
 
@@ -83,3 +89,53 @@ class DnsHistory:
         """Every name with an answer."""
         with self._lock:
             return tuple(self._answers)
+
+
+class AppDns:
+    """Names followed through Route 53's records to a region's load balancer, TTL honoured."""
+
+    def __init__(self, regions: tuple[str, ...], record: Callable[..., None]) -> None:
+        self.history = DnsHistory()
+        self._regions = regions
+        self._record = record  # the ground-truth log's record()
+
+    def seed(self) -> None:
+        """Take every record that exists now as visible since drill time 0."""
+        for zone in moto_state.zone_ids():
+            for found in moto_state.zone_records(zone):
+                self.history.add(found.name, DnsAnswer(0.0, found.value, found.ttl))
+
+    def serving_region(self, hostname: str, t: float, *, live: bool = False) -> str | None:
+        """The region whose load balancer ``hostname`` leads to at ``t`` through caches."""
+        albs = moto_state.alb_regions(self._regions)
+        name = hostname.lower().rstrip(".")
+        for _ in range(_MAX_CNAME_CHAIN):
+            if name in albs:
+                return albs[name]
+            if live and not self.history.known(name):
+                found = moto_state.find_record(name)
+                if found is not None:  # created before the simulator started watching
+                    self.history.add(name, DnsAnswer(0.0, found.value, found.ttl))
+            answer = self.history.cached(name, t)
+            if answer is None:
+                return None
+            name = answer.value
+        return None
+
+    def on_zone_change(self, zone_id: str, changed_at: float, visible_at: float) -> None:
+        """A change of ``zone_id`` made at ``changed_at`` becomes visible at ``visible_at``."""
+        for found in moto_state.zone_records(zone_id):
+            answer = DnsAnswer(visible_at, found.value, found.ttl)
+            if self.history.add(found.name, answer):
+                self._record("dns.change", t=changed_at, name=found.name, value=found.value,
+                             ttl=found.ttl, visible_at=visible_at,
+                             effective_at=self.history.effective_times(found.name)[-1])
+
+    def app_name(self, primary: str) -> str | None:
+        """The name whose first answer led to ``primary``'s load balancer."""
+        albs: dict[str, Any] = moto_state.alb_regions(self._regions)
+        for name in self.history.names():
+            first = self.history.authoritative(name, 0.0)
+            if first is not None and albs.get(first.value) == primary:
+                return name
+        return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from drills.clock import Clock
+from infra.canary.sqlite_store import StoredMarker
 
 __all__ = [
     "COMPONENTS",
@@ -24,6 +25,8 @@ __all__ = [
     "Fact",
     "GroundTruth",
     "TruthLog",
+    "data_at_risk",
+    "data_loss",
     "first_recovery",
     "healthy_at",
 ]
@@ -141,3 +144,46 @@ def first_recovery(
         if t >= since and serving_region(t) == region and healthy_at(facts, region, t):
             return t
     return None
+
+
+def data_loss(
+    primary_rows: Iterable[StoredMarker], survivor_rows: Iterable[StoredMarker], *, primary: str,
+    cutoff: float, outage: float | None, recovered: float | None,
+) -> GroundTruth:
+    """The truth of an outage: writes committed in ``primary`` by ``cutoff`` against the
+    survivors (the rows of the region that serves afterwards: DR, or the primary itself)."""
+    sent = [r for r in primary_rows if r.origin == primary and r.committed_at <= cutoff]
+    landed = {r.seq: r for r in survivor_rows if r.origin == primary}
+    lost = tuple(sorted(r.seq for r in sent if r.seq not in landed))
+    # Which writes were lost is decided by commit time; how much time they span is read
+    # from the writes' own timestamps, as an application compares its newest row in DR
+    # with its newest row written (and as the drill's marker measurement does).
+    last = max((r.written_at for r in sent), default=None)
+    newest = max((r.written_at for r in landed.values()), default=None)
+    rpo = 0.0 if not lost else (last or 0.0) - (newest or 0.0)
+    return GroundTruth(
+        outage_start=outage, recovered_at=recovered,
+        rto_seconds=None if outage is None or recovered is None else recovered - outage,
+        rpo_seconds=rpo, lost_seqs=lost, last_committed_at=last, newest_applied_at=newest,
+        committed={r.seq: r.written_at for r in sent},
+        applied=frozenset(landed) & {r.seq for r in sent},
+    )
+
+
+def data_at_risk(primary_rows: Iterable[StoredMarker], applied_at: Mapping[int, float], *,
+                 primary: str, t: float, applied_by: float | None = None,
+                 committed_by: float | None = None) -> float:
+    """Drill seconds of writes a region loss at ``t`` would lose: the newest write committed
+    in the primary by ``t`` minus the newest of them applied in DR by ``t``, by the writes'
+    own timestamps. ``applied_by`` and ``committed_by`` move those two instants (a reader
+    that saw DR or the acknowledgements a little later), for writes written before ``t``."""
+    until = t if committed_by is None else committed_by
+    sent = [r for r in primary_rows if r.origin == primary and r.committed_at <= until
+            and r.written_at <= t]
+    if not sent:
+        return 0.0
+    last = max(r.written_at for r in sent)
+    by = t if applied_by is None else applied_by
+    landed = [r.written_at for r in sent if applied_at.get(r.seq, float("inf")) <= by]
+    newest = max(landed, default=min(r.written_at for r in sent))
+    return max(0.0, last - newest)

@@ -11,8 +11,9 @@ __all__: list[str] = []
 
 _ROLE = "arn:aws:iam::123456789012:role/streamflix-fis"
 _ALARM = "arn:aws:cloudwatch:eu-west-2:123456789012:alarm:streamflix-drill-stop"
-_OPTIONS = {"region-outage": {}, "region-partition": {}, "az-loss": {"az": "eu-west-2a"},
-            "cache-az-power": {"az": "eu-west-2b"}, "ecs-stop-task": {"count": 1}}
+_OPTIONS = {"region-outage": {}, "region-partition": {"seconds": 120},
+            "az-loss": {"az": "eu-west-2a"}, "database-failure": {},
+            "cache-node-failure": {"az": "eu-west-2b"}, "ecs-task-crash": {"count": 1}}
 
 
 @pytest.fixture
@@ -70,3 +71,35 @@ def test_unknown_fault_and_bad_options_are_config_errors(fis_settings):
         fis_template("az-loss", fis_settings)
     with pytest.raises(ConfigError, match="is the DR region"):
         fis_template("region-outage", fis_settings, region=fis_settings.dr_region)
+
+
+def test_every_fault_has_a_template_or_says_why_fis_cannot_run_it():
+    from drills.faults import default_registry
+    from drills.fis import FIS_UNSUPPORTED
+
+    assert set(FIS_FAULTS).isdisjoint(FIS_UNSUPPORTED)
+    assert set(FIS_FAULTS) | set(FIS_UNSUPPORTED) == set(default_registry())
+
+
+@pytest.mark.parametrize("fault", ["replication-lag", "dns-change-slow", "dns-change-failing"])
+def test_a_fault_fis_cannot_run_is_refused_with_the_reason(fis_settings, fault):
+    with pytest.raises(ConfigError, match=f"{fault!r} cannot run as a FIS experiment: FIS has no"):
+        fis_template(fault, fis_settings)
+
+
+def test_database_failure_is_a_forced_failover_reboot(fis_settings):
+    request = fis_template("database-failure", fis_settings).to_request()
+    assert request["actions"]["fail-over-database"]["actionId"] == "aws:rds:reboot-db-instances"
+    assert request["actions"]["fail-over-database"]["parameters"] == {"forceFailover": "true"}
+    assert request["targets"]["database"]["resourceType"] == "aws:rds:db"
+
+
+def test_the_runner_may_create_templates_with_every_action_the_catalogue_uses(fis_settings):
+    from infra.iam_policy import Policy
+
+    statement = next(s for s in Policy.load().document["Statement"]
+                     if s["Action"] == "fis:CreateExperimentTemplate")
+    allowed = {r.split("action/", 1)[1] for r in statement["Resource"] if "action/" in r}
+    used = {a.action_id for fault in FIS_FAULTS
+            for a in fis_template(fault, fis_settings, **_OPTIONS[fault]).actions}
+    assert used == allowed

@@ -71,3 +71,20 @@ def test_recovery_is_the_last_of_the_transitions_it_needs():
                                serving_region=lambda t: "dr" if t >= 120 else "primary",
                                extra_times=(120.0,))
     assert recovered == 120.0
+
+
+def test_a_slowdown_adds_to_every_draw_until_restored():
+    slowed, normal = LatencyModel(seed=5), LatencyModel(seed=5)
+    slowed.slow_down(Transition.ROUTE53_PROPAGATION, 120.0)
+    assert slowed.draw(Transition.ROUTE53_PROPAGATION) == pytest.approx(
+        normal.draw(Transition.ROUTE53_PROPAGATION) + 120.0)
+    assert slowed.slowdowns() == {"route53_propagation": 120.0}
+    slowed.restore(Transition.ROUTE53_PROPAGATION)
+    assert slowed.slowdowns() == {}
+    assert slowed.draw(Transition.ROUTE53_PROPAGATION) == normal.draw(
+        Transition.ROUTE53_PROPAGATION)
+
+
+def test_a_negative_slowdown_is_refused():
+    with pytest.raises(ValueError, match=">= 0 drill seconds"):
+        LatencyModel(seed=1).slow_down(Transition.ROUTE53_PROPAGATION, -1.0)

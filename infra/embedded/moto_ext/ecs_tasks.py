@@ -7,6 +7,9 @@ have passed (E1-E5, E10): the count means "tasks serving behind the ALB", which 
 canary's health needs. A scale-down drops at once: the ALB stops routing new requests to a
 draining target immediately (E7); the 300 s deregistration delay only lets in-flight
 requests finish, which no drill measures. With no simulator active, everything is at once.
+
+Tasks that stop on their own (a crash, a lost zone: :func:`stop_tasks`) leave the running
+count at once and are replaced by the service scheduler after the same start time.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from moto.ecs.models import EC2ContainerServiceBackend, Service
 from infra.embedded.latency import Transition
 from infra.embedded.moto_ext import transitions
 
-__all__ = ["apply"]
+__all__ = ["SCALE", "SCALED_DOWN", "apply", "stop_tasks"]
 
 SCALE = "ecs.tasks_running"
 SCALED_DOWN = "ecs.tasks_scaled_down"
@@ -62,6 +65,31 @@ def _converge(backend: EC2ContainerServiceBackend, service: Service, running: in
         _TASK_START, kind=SCALE, subject=subject,
         region=backend.region_name, complete=complete,
     )
+
+
+def stop_tasks(service: Service, count: int, *, region: str) -> int:
+    """Stop ``count`` of the service's running tasks; the scheduler replaces them later.
+
+    Returns how many stopped (at most the running count).
+    """
+    stopped = min(max(count, 0), service.running_count)
+    if not stopped:
+        return 0
+    subject = f"{service.cluster_name}/{service.name}"
+    _set_counts(service, service.running_count - stopped)
+    transitions.report(SCALED_DOWN, subject=subject, region=region,
+                       detail=f"running={service.running_count}")
+    desired = service.desired_count
+
+    def complete() -> bool:
+        if service.desired_count != desired or service.status != "ACTIVE":
+            return False  # a later update or a delete overtook the replacement
+        _set_counts(service, min(desired, service.running_count + stopped))
+        return True
+
+    transitions.start(_TASK_START, kind=SCALE, subject=subject, region=region,
+                      complete=complete)
+    return stopped
 
 
 def _update(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Service:

@@ -23,6 +23,7 @@ from infra.embedded.latency import LatencyModel, Transition
 from infra.embedded.scheduler import Scheduler
 
 __all__ = [
+    "ApiFaults",
     "HealthView",
     "TransitionContext",
     "TransitionEvent",
@@ -58,15 +59,23 @@ class HealthView(Protocol):
         """True/False once known; None when the endpoint is not one the simulator serves."""
 
 
+class ApiFaults(Protocol):
+    """API errors a fault makes the embedded AWS answer with (see ``dns_rejections``)."""
+
+    def rejection(self, service: str, operation: str) -> tuple[str, str] | None:
+        """``(code, message)`` to refuse this call with, or None to let it through."""
+
+
 @dataclass(frozen=True, slots=True)
 class TransitionContext:
-    """The active simulator's clock, latency model, scheduler, observer and health view."""
+    """The active simulator's clock, latency model, scheduler, observer and fault views."""
 
     clock: Clock
     latency: LatencyModel
     scheduler: Scheduler
     observer: Callable[[TransitionEvent], None]
     health: HealthView | None = None
+    api_faults: ApiFaults | None = None
 
 
 def activate(context: TransitionContext) -> None:

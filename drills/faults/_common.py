@@ -1,0 +1,185 @@
+"""What the catalogue's faults share: the stack's names, the simulator's controls, and waits.
+
+A fault reads state back through the AWS API (the same calls on both backends). Controls
+AWS has no API for (losing a zone, holding replication, slowing Route 53) are the embedded
+simulator's :class:`~infra.embedded.faultplane.FaultPlane`; on the aws backend those faults
+run as FIS experiments (:mod:`drills.fis`) or are refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from botocore.exceptions import BotoCoreError, ClientError
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+from drills.actions import ApiCall
+from drills.clock import Clock
+from drills.errors import FaultInjectionError, RevertError
+from drills.faults import FaultContext
+from infra.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from drills.config import Settings
+
+__all__ = [
+    "SETTLED_CALLS",
+    "FaultApi",
+    "FaultPlane",
+    "cache_group_id",
+    "plane",
+    "primary_db_id",
+    "require_settings",
+]
+
+# The reads that tell a revert the primary region has recovered, in order.
+SETTLED_CALLS = (
+    ApiCall("rds", "DescribeDBInstances", "streamflix-db-{s.environment_suffix} (until available)",
+            "primary"),
+    ApiCall("elasticache", "DescribeReplicationGroups",
+            "streamflix-cache-{s.environment_suffix} (until every node group is available)",
+            "primary"),
+    ApiCall("ecs", "DescribeServices",
+            "{s.primary_cluster}/{s.primary_service} (until running = desired)", "primary"),
+)
+
+
+class FaultPlane(Protocol):
+    """The simulator's fault controls a fault uses (``infra.embedded.faultplane``)."""
+
+    def zone_down(self, region: str, zone: str) -> None:
+        """Lose a zone."""
+
+    def zone_up(self, region: str, zone: str) -> None:
+        """Bring a zone back."""
+
+    def lost_zones(self, region: str) -> frozenset[str]:
+        """Zones lost now."""
+
+    def crash_tasks(self, region: str, count: int) -> int:
+        """Stop running tasks of the region's service."""
+
+    def hold_replication(self, reason: Any, seconds: float | None = None) -> None:
+        """Hold replication."""
+
+    def release_replication(self, reason: Any) -> None:
+        """Release a hold."""
+
+    def replication_holds(self) -> frozenset[str]:
+        """Holds in effect."""
+
+    def slow_dns(self, extra_s: float) -> None:
+        """Slow Route 53 changes down."""
+
+    def restore_dns(self) -> None:
+        """Undo slow_dns."""
+
+    def dns_slowdown(self) -> float:
+        """Extra propagation seconds now."""
+
+    def refuse_dns_changes(self, times: int) -> None:
+        """Refuse the next Route 53 changes."""
+
+    def dns_refusals_left(self) -> int:
+        """Refusals still to come."""
+
+
+def primary_db_id(settings: Settings) -> str:
+    """The primary database's identifier (the primary template names it so)."""
+    return f"streamflix-db-{settings.environment_suffix}"
+
+
+def cache_group_id(settings: Settings) -> str:
+    """The primary cache replication group's id (the primary template names it so)."""
+    return f"streamflix-cache-{settings.environment_suffix}"
+
+
+def require_settings(ctx: FaultContext, fault: str) -> Settings:
+    """The run's settings, which name the resources a fault acts on."""
+    if ctx.settings is None:
+        raise FaultInjectionError(f"fault {fault!r} needs the run's settings in its context "
+                                  "to name the stack's resources", fault=fault)
+    return ctx.settings
+
+
+def plane(ctx: FaultContext, fault: str) -> FaultPlane:
+    """The embedded simulator's fault controls; refused on a backend without them."""
+    found = getattr(ctx.dataplane, "fault_plane", None)
+    if found is None:
+        raise FaultInjectionError(
+            f"fault {fault!r} needs the embedded region simulator; on the aws backend it runs "
+            "as its FIS experiment where FIS has one (drill plan --backend aws)", fault=fault)
+    return cast(FaultPlane, found)
+
+
+def _clock(ctx: FaultContext) -> Clock:
+    found = getattr(ctx.dataplane, "clock", None)
+    return found if isinstance(found, Clock) else Clock()
+
+
+class FaultApi:
+    """A fault's AWS calls: clients made once, transient errors retried, waits bounded."""
+
+    def __init__(self, ctx: FaultContext, fault: str) -> None:
+        self._ctx = ctx
+        self._fault = fault
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def call(self, service: str, operation: str, **kwargs: Any) -> Any:
+        """One call in the primary region; errors other than transient ones raise
+        FaultInjectionError with the AWS code."""
+        s = require_settings(self._ctx, self._fault)
+        key = (service, self._ctx.primary_region)
+        if key not in self._clients:
+            self._clients[key] = self._ctx.clients.client(*key)
+        retry = RetryPolicy(max_attempts=s.api_max_attempts, sleep=_clock(self._ctx).sleep)
+        try:
+            return retry.call(service, operation, getattr(self._clients[key], operation),
+                              **kwargs)
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            raise FaultInjectionError(
+                f"fault {self._fault!r}: {service} {operation} failed: {err.get('Code')}: "
+                f"{err.get('Message')}", fault=self._fault) from exc
+        except BotoCoreError as exc:
+            raise FaultInjectionError(f"fault {self._fault!r}: {service} {operation} failed: "
+                                      f"{exc}", fault=self._fault) from exc
+
+    def unsettled(self) -> tuple[str, ...]:
+        """Why the primary region has not recovered yet, read through the API (empty: it has)."""
+        s = require_settings(self._ctx, self._fault)
+        db = self.call("rds", "describe_db_instances",
+                       DBInstanceIdentifier=primary_db_id(s))["DBInstances"][0]
+        reasons = [f"database {db['DBInstanceIdentifier']!r} is {db['DBInstanceStatus']}"
+                   ] if db["DBInstanceStatus"] != "available" else []
+        groups = self.call("elasticache", "describe_replication_groups")["ReplicationGroups"]
+        reasons += [f"cache {g['ReplicationGroupId']!r} node group {n['NodeGroupId']} is "
+                    f"{n.get('Status')}" for g in groups for n in g.get("NodeGroups", [])
+                    if n.get("Status", "available") != "available"]
+        services = self.call("ecs", "describe_services", cluster=s.primary_cluster,
+                             services=[s.primary_service])["services"]
+        reasons += [f"service {x['serviceName']!r} runs {x['runningCount']} of "
+                    f"{x['desiredCount']}" for x in services
+                    if x["runningCount"] < x["desiredCount"]]
+        return tuple(reasons)
+
+    def await_settled(self, check: Callable[[], tuple[str, ...]] | None = None) -> None:
+        """Wait (the run's step timeout at most) until ``check`` (default :meth:`unsettled`)
+        finds nothing left.
+
+        Raises:
+            RevertError: still not settled at the deadline; names what is left.
+        """
+        s, clock = require_settings(self._ctx, self._fault), _clock(self._ctx)
+        retrying = Retrying(stop=stop_after_delay(clock.real(s.step_timeout_s)),
+                            wait=wait_fixed(clock.real(s.poll_interval_s)),
+                            retry=retry_if_result(bool), sleep=time.sleep)
+        try:
+            retrying(check or self.unsettled)
+        except RetryError as exc:
+            left = exc.last_attempt.result()
+            raise RevertError(f"fault {self._fault!r} did not settle within "
+                              f"{s.step_timeout_s:g}s: {'; '.join(left)}",
+                              fault=self._fault) from None

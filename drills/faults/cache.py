@@ -1,0 +1,54 @@
+"""Cache faults."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from drills.actions import ApiCall, FaultEffects
+from drills.faults import FaultContext
+from drills.faults._common import FaultApi, cache_group_id, require_settings
+
+__all__ = ["CacheNodeFailure"]
+
+
+class CacheNodeFailure:
+    """The cache's primary node fails: ElastiCache Multi-AZ promotes a replica in another zone
+    (ElastiCache's own TestFailover, which replaces the primary as a real failure would)."""
+
+    name: ClassVar[str] = "cache-node-failure"
+    effects: ClassVar[FaultEffects] = FaultEffects(
+        inject="fail the cache's primary node (TestFailover): writes stop until a replica is "
+               "promoted and the primary endpoint points at it",
+        revert="nothing to undo (one-shot, no failback); wait until the node group is "
+               "available again",
+        inject_calls=(ApiCall("elasticache", "TestFailover",
+                              "streamflix-cache-{s.environment_suffix} node group 0001",
+                              "primary"),),
+        revert_calls=(ApiCall("elasticache", "DescribeReplicationGroups",
+                              "streamflix-cache-{s.environment_suffix} (until available)",
+                              "primary"),))
+
+    def __init__(self, ctx: FaultContext, *, node_group: str = "0001") -> None:
+        self._api = FaultApi(ctx, self.name)
+        self._node_group = node_group
+        self.target = f"{cache_group_id(require_settings(ctx, self.name))}/{node_group}"
+
+    def inject(self) -> None:
+        """Fail the primary node over."""
+        self._api.call("elasticache", "test_failover",
+                       ReplicationGroupId=self.target.split("/")[0], NodeGroupId=self._node_group)
+
+    def revert(self) -> None:
+        """Wait until the failover has completed."""
+        self._api.await_settled(self._problems)
+
+    def is_active(self) -> bool:
+        """True while the node group has no primary taking writes."""
+        return bool(self._problems())
+
+    def _problems(self) -> tuple[str, ...]:
+        group = self._api.call("elasticache", "describe_replication_groups",
+                               ReplicationGroupId=self.target.split("/")[0])["ReplicationGroups"][0]
+        return tuple(f"cache node group {n['NodeGroupId']} is {n.get('Status')}"
+                     for n in group.get("NodeGroups", [])
+                     if n["NodeGroupId"] == self._node_group and n.get("Status") != "available")

@@ -1,0 +1,52 @@
+"""Database faults."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from drills.actions import ApiCall, FaultEffects
+from drills.faults import FaultContext
+from drills.faults._common import FaultApi, primary_db_id, require_settings
+
+__all__ = ["DatabaseFailure"]
+
+
+class DatabaseFailure:
+    """The primary database instance fails: Multi-AZ RDS fails over to its standby in the
+    other zone (a forced-failover reboot, as FIS's aws:rds:reboot-db-instances does)."""
+
+    name: ClassVar[str] = "database-failure"
+    effects: ClassVar[FaultEffects] = FaultEffects(
+        inject="reboot the primary database with a forced failover: it is unavailable until "
+               "its Multi-AZ standby takes over (typically 60-120 s)",
+        revert="nothing to undo (one-shot, no failback: that would be a second outage); wait "
+               "until the database is available again",
+        inject_calls=(ApiCall("rds", "RebootDBInstance",
+                              "streamflix-db-{s.environment_suffix} ForceFailover=true",
+                              "primary"),),
+        revert_calls=(ApiCall("rds", "DescribeDBInstances",
+                              "streamflix-db-{s.environment_suffix} (until available)",
+                              "primary"),))
+
+    def __init__(self, ctx: FaultContext) -> None:
+        self._api = FaultApi(ctx, self.name)
+        self.target = primary_db_id(require_settings(ctx, self.name))
+
+    def inject(self) -> None:
+        """Force the failover."""
+        self._api.call("rds", "reboot_db_instance", DBInstanceIdentifier=self.target,
+                       ForceFailover=True)
+
+    def revert(self) -> None:
+        """Wait until the failover has completed."""
+        self._api.await_settled(self._problems)
+
+    def is_active(self) -> bool:
+        """True while the database is not available (the failover still runs)."""
+        return bool(self._problems())
+
+    def _problems(self) -> tuple[str, ...]:
+        found = self._api.call("rds", "describe_db_instances",
+                               DBInstanceIdentifier=self.target)["DBInstances"][0]
+        status = found["DBInstanceStatus"]
+        return () if status == "available" else (f"database {self.target!r} is {status}",)

@@ -1,0 +1,84 @@
+"""The fault catalogue's in-region and replication scenarios, judged against ground truth.
+
+Every scenario runs in-process on a fresh embedded AWS with the same steps ``drill run``
+uses (the drill is made by the first step, as in a run, so it carries the scenario's name
+and Gherkin; the test takes it afterwards). After its steps, the test compares what the
+drill measured with what the region simulator knows really happened
+(tests/features/fault_truth.py): recovery time within the probes' resolution, the same lost
+writes, the data at risk in DR at each sample. The DNS scenarios, which fail over to DR, are
+in test_fault_features_dns.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import scenario
+
+from drills.config import load_settings
+from tests.features.fault_truth import (
+    FAULTS,
+    recovered_in_region_as_truth_says,
+    risk_matches_truth,
+    stayed_up_as_truth_says,
+    truth_events,
+)
+
+__all__: list[str] = []
+
+# The stays-up checks allow no failed probe: the probe timeout (8 drill s) must stay well
+# above a loaded machine's scheduling delays, so these run at the suite's feature scale.
+TIME_SCALE = 120.0
+
+
+@pytest.fixture
+def settings(tmp_path_factory):
+    """Seeded embedded settings for the fault drills."""
+    return load_settings(overrides={"runs_dir": tmp_path_factory.mktemp("runs"),
+                                    "time_scale": TIME_SCALE, "seed": 7})
+
+
+@scenario(str(FAULTS / "az_loss.feature"),
+          "One AZ lost, no failover needed, downtime under 2 minutes")
+def test_az_loss(request):
+    drill = request.getfixturevalue("drill")
+    recovered_in_region_as_truth_says(drill)
+    assert [e["zone"] for e in truth_events(drill, "zone.down")] == ["eu-west-2a"]
+
+
+@scenario(str(FAULTS / "database_failure.feature"),
+          "Primary database fails, its standby takes over within 2 minutes")
+def test_database_failure(request):
+    drill = request.getfixturevalue("drill")
+    recovered_in_region_as_truth_says(drill)
+
+
+@scenario(str(FAULTS / "cache_node_failure.feature"),
+          "Cache primary node lost, service back within 90 seconds")
+def test_cache_node_failure(request):
+    drill = request.getfixturevalue("drill")
+    recovered_in_region_as_truth_says(drill)
+
+
+@scenario(str(FAULTS / "ecs_task_crash.feature"),
+          "Every task crashes, the service replaces them within 3 minutes")
+def test_ecs_task_crash(request):
+    drill = request.getfixturevalue("drill")
+    recovered_in_region_as_truth_says(drill)
+
+
+@scenario(str(FAULTS / "replication_lag.feature"),
+          "Replica stalls for 2 minutes, RPO at risk grows, DR catches up within 4 minutes")
+def test_replication_lag(request):
+    drill = request.getfixturevalue("drill")
+    risk_matches_truth(drill, request.getfixturevalue("replication"))
+    stayed_up_as_truth_says(drill)
+
+
+@scenario(str(FAULTS / "region_partition.feature"),
+          "Regions cut apart for 3 minutes, both stay up, DR catches up within 5 minutes")
+def test_region_partition(request):
+    drill = request.getfixturevalue("drill")
+    risk_matches_truth(drill, request.getfixturevalue("replication"))
+    stayed_up_as_truth_says(drill)
+    held = truth_events(drill, "replication.held")
+    assert [e["reason"] for e in held] == ["partitioned"]
