@@ -74,8 +74,6 @@ def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: floa
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None)
-        if settings.backend != "embedded":
-            raise _aws_not_ready()
         sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
@@ -100,10 +98,9 @@ def _aws_not_ready() -> DrillError:
     from drills.errors import ConfigError
 
     return ConfigError("this command is not available on the aws backend in this version: "
-                       "the target guard, `drill plan --backend aws` and the IAM policy exist, "
-                       "but deploying, auditing and running faults on a real account (FIS "
-                       "experiments, probes through real DNS) do not yet. Use --backend "
-                       "embedded, or --endpoint-url for an AWS-compatible endpoint.")
+                       "`drill run` and `drill plan` take --backend aws, but deploying, tearing "
+                       "down and auditing a real account do not yet. Use --backend embedded, "
+                       "or --endpoint-url for an AWS-compatible endpoint.")
 
 
 def _parse_latency(pairs: tuple[str, ...]) -> dict[str, float]:
@@ -255,18 +252,41 @@ def abort(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
 @cli.command()
 @click.option("--run", "run_dir", type=click.Path(path_type=Path), required=True,
               help="Run folder whose faults to finish reverting.")
-def cleanup(run_dir: Path) -> None:
+@click.pass_context
+def cleanup(ctx: click.Context, run_dir: Path) -> None:
     """Finish a run's cleanup from its journal (idempotent; the run folder is not changed)."""
     from drills.safety_commands import cleanup_and_show
 
     try:
-        sys.exit(cleanup_and_show(run_dir, out=out))
+        sys.exit(cleanup_and_show(run_dir, out=out, clients=lambda: _guarded_clients(ctx)))
     except DrillError as exc:
         _fail(exc)
 
 
+def _guarded_clients(ctx: click.Context) -> Any:
+    """Clients for the aws backend from the config, once the target guard has passed."""
+    from botocore.exceptions import BotoCoreError, NoCredentialsError
+
+    from drills.errors import ConfigError, DeployError
+    from drills.safety import TargetGuard
+    from infra.aws import ClientFactory
+
+    settings = _settings(ctx, backend="aws")
+    guard = TargetGuard(settings)
+    clients = ClientFactory(profile=settings.aws_profile, api_timeout_s=settings.api_timeout_s,
+                            observers=(guard.gate,))
+    try:
+        guard.check(clients)
+    except NoCredentialsError:
+        raise ConfigError("no AWS credentials to finish the cleanup: set aws_profile in the "
+                          "config file or the standard AWS_* environment variables") from None
+    except BotoCoreError as exc:
+        raise DeployError(f"the AWS endpoint did not answer: {exc}") from exc
+    return clients
+
+
 @cli.command()
-@click.argument("feature", type=click.Path(path_type=Path))
+@click.argument("feature", type=click.Path(path_type=Path), metavar="FEATURE_OR_SCENARIO")
 @click.option("--backend", type=click.Choice(["embedded", "aws"]), default=None)
 @click.option("--endpoint-url", metavar="URL", default=None,
               help="Read the target from this AWS-compatible endpoint (e.g. a moto server).")
@@ -277,8 +297,93 @@ def plan(ctx: click.Context, feature: Path, backend: str | None,
     from drills.plan_command import show_plan
 
     try:
-        sys.exit(show_plan(feature, _settings(ctx, backend=backend),
+        sys.exit(show_plan(_feature_path(feature), _settings(ctx, backend=backend),
                            endpoint_url=endpoint_url, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.option("--scenario", type=click.Choice(["region-loss"]), default=None,
+              help="Lose the primary region when asked, and time the recovery people make.")
+@click.option("--time-scale", type=float, default=None,
+              help="Drill seconds per real second (default for up: 10).")
+@click.option("--inject-after", "inject_after_s", type=float, default=None, metavar="SECONDS",
+              help="Lose the region this many real seconds after the stack is up (countdown); "
+                   "otherwise press Enter or run `drill inject`.")
+@click.option("--linger", "linger_s", type=click.FloatRange(min=0), default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="Keep serving this many real seconds after recovery, for the last checks.")
+@click.option("--out", "runs_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder that receives the run folder (default: runs/).")
+@click.option("--seed", type=int, default=None, help="Seed of the latency model.")
+@click.option("--latency", multiple=True, metavar="NAME=SECONDS",
+              help="Override one latency-model figure (drill seconds); repeatable.")
+@click.pass_context
+def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
+       inject_after_s: float | None, linger_s: float, runs_dir: Path | None, seed: int | None,
+       latency: tuple[str, ...]) -> None:
+    """Deploy the stack live on the embedded AWS, for people to rehearse the runbook by hand."""
+    from drills.errors import ConfigError
+    from drills.rehearsal import UP_TIME_SCALE
+    from drills.up_command import up_and_report
+
+    try:
+        if inject_after_s is not None and scenario is None:
+            raise ConfigError("--inject-after needs --scenario region-loss: without a "
+                              "scenario there is no fault to inject")
+        if inject_after_s is not None and inject_after_s < 0:
+            raise ConfigError(f"--inject-after takes real seconds >= 0, got {inject_after_s!r}")
+        settings = _settings(ctx, time_scale=time_scale or UP_TIME_SCALE, runs_dir=runs_dir,
+                             seed=seed, latency=_parse_latency(latency) or None)
+        if settings.backend != "embedded":
+            raise _aws_not_ready()
+        sys.exit(up_and_report(settings, scenario=scenario,  # type: ignore[arg-type]
+                               inject_after_s=inject_after_s, linger_s=linger_s, out=out,
+                               err=err))
+    except DrillError as exc:
+        _fail(exc)
+    except KeyboardInterrupt as exc:  # before the drill began, or while its folder was written
+        err.print(f"[bold red]drill: aborted:[/] interrupted by {exc or 'SIGINT'}",
+                  soft_wrap=True)
+        sys.exit(3)
+
+
+def _up_target_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--run and --runs: which running `drill up` inject and down act on."""
+    command = click.option("--runs", "runs_dir", type=click.Path(path_type=Path),
+                           default=Path("runs"),
+                           help="Folder holding the run folders (up's --out; default: runs/).")(
+        command)
+    return click.option("--run", "run_dir", type=click.Path(path_type=Path), default=None,
+                        envvar="DRILL_RUN", help="Run folder of the `drill up` (env.sh exports "
+                        "it as DRILL_RUN; default: the only one under --runs).")(command)
+
+
+@cli.command()
+@_up_target_options
+@click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for the fault to be injected.")
+def inject(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
+    """Lose the primary region now, in a running `drill up --scenario region-loss`."""
+    from drills.up_command import inject_run
+
+    try:
+        sys.exit(inject_run(runs_dir, run_dir, timeout_s=timeout_s, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@_up_target_options
+@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True,
+              help="Seconds to wait for it to revert, stop and write its run folder.")
+def down(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
+    """Stop a running `drill up`: faults reverted, everything stopped, run folder written."""
+    from drills.up_command import down_runs
+
+    try:
+        sys.exit(down_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
 

@@ -14,7 +14,8 @@ from rich.table import Table
 from drills.config import Settings
 from drills.errors import ConfigError
 
-__all__ = ["rebuild_report", "run_and_report", "show_history", "verify_run"]
+__all__ = ["print_summary", "print_sweep", "publish_run", "rebuild_report", "run_and_report",
+           "show_history", "verify_run"]
 
 
 def _stopwatch(out: Console) -> Any:
@@ -32,11 +33,14 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
 
     # Refused here, before pytest, the embedded AWS or any run folder exists.
     TargetGuard(settings).check_settings()
-    from reports import load_signing_key, publish
     from steps.runner import copy_results, load_feature, run_feature
 
     load_feature(feature)
     check_runs_dir(settings.runs_dir)
+    if settings.backend == "aws":
+        from drills.backends import check_aws_target
+
+        check_aws_target(settings)
     out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · time scale "
               f"{settings.time_scale:g}x · runs in {settings.runs_dir}/")
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
@@ -54,20 +58,28 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
         codes = []
         for drill in result.drills:
             copy_results(Path(tmp), drill.run_dir)
-            key = os.environ.get("DRILL_SIGNING_KEY")
-            published = publish(drill.run_dir,
-                                signing_key=load_signing_key(value=key) if key else None,
-                                pushgateway_url=os.environ.get("DRILL_PUSHGATEWAY_URL"),
-                                environment=settings.environment_suffix)
-            if published.push is not None and not published.push.ok:
-                err.print(f"[yellow]warning:[/] metrics push to {published.push.url} failed: "
-                          f"{published.push.error}; metrics.prom in the run folder has them",
-                          soft_wrap=True)
+            publish_run(drill.run_dir, settings, err=err)
             codes.append(drill.exit_code if drill.exit_code is not None else 1)
             print_summary(drill.run_dir, out)
+        if len(result.drills) > 1:
+            print_sweep([d.run_dir for d in result.drills], out)
     if 3 in codes:
         return 3
     return max(codes)
+
+
+def publish_run(run_dir: Path, settings: Settings, *, err: Console) -> None:
+    """Write a run folder's evidence, report, metrics and manifest (signed, pushed if set)."""
+    from reports import load_signing_key, publish
+
+    key = os.environ.get("DRILL_SIGNING_KEY")
+    published = publish(run_dir, signing_key=load_signing_key(value=key) if key else None,
+                        pushgateway_url=os.environ.get("DRILL_PUSHGATEWAY_URL"),
+                        environment=settings.environment_suffix)
+    if published.push is not None and not published.push.ok:
+        err.print(f"[yellow]warning:[/] metrics push to {published.push.url} failed: "
+                  f"{published.push.error}; metrics.prom in the run folder has them",
+                  soft_wrap=True)
 
 
 def _fmt(seconds: Any) -> str:
@@ -108,6 +120,30 @@ def print_summary(run_dir: Path, out: Console) -> None:
     out.print(f"RTO {_fmt(ev.rto_seconds)} · RPO {_fmt(ev.rpo_seconds)} · verdict {ev.verdict}",
               soft_wrap=True)
     out.print(f"run folder: {run_dir}\nreport:     {run_dir / 'report.html'}", soft_wrap=True)
+
+
+def print_sweep(run_dirs: list[Path], out: Console) -> None:
+    """One line per run of a feature: its pinned latencies, RTO against objective, verdict.
+
+    A Scenario Outline over latency figures reads as a sweep here: where the RTO stops being
+    met. Each run's own report states its pinned figures too.
+    """
+    from reports import load_evidence
+
+    table = Table(title="all runs of this feature", title_justify="left")
+    for col in ("#", "latency pinned", "RTO", "RTO objective", "met", "verdict"):
+        table.add_column(col)
+    folders = []
+    for number, run_dir in enumerate(run_dirs, 1):
+        ev = load_evidence(run_dir / "evidence.json")
+        pinned = ", ".join(f"{k}={v:g}s" for k, v in ev.provenance.latency_model.items())
+        met = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}[ev.rto.met]
+        rto = "—" if ev.rto_seconds is None else f"{ev.rto_seconds:.0f} s"
+        table.add_row(str(number), pinned or "model", rto,
+                      f"{ev.rto.objective_seconds:.0f} s", met, ev.verdict)
+        folders.append(f"#{number} {run_dir}")
+    out.print(table)
+    out.print("\n".join(folders), soft_wrap=True)
 
 
 def verify_run(run_dir: Path, key: str | None, *, out: Console) -> int:

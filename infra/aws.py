@@ -27,7 +27,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
-__all__ = ["GLOBAL_SERVICES", "TEST_CREDENTIALS", "CallRecord", "ClientFactory"]
+__all__ = ["DRILL_USER_AGENT", "GLOBAL_SERVICES", "TEST_CREDENTIALS", "CallRecord",
+           "ClientFactory"]
 
 # Services whose control plane is not in the region the client names.
 GLOBAL_SERVICES = frozenset({"route53", "iam", "sts", "organizations"})
@@ -39,6 +40,10 @@ TEST_CREDENTIALS = {
 }
 
 CallRecord = tuple[str, str, str]  # (service, operation, region)
+
+# Appended to the User-Agent of every client made here, so the embedded AWS can tell the
+# drill's own calls from those people make through the same endpoint (`drill up`).
+DRILL_USER_AGENT = "streamflix-drill"
 
 
 class ClientFactory:
@@ -61,6 +66,7 @@ class ClientFactory:
             connect_timeout=api_timeout_s,
             read_timeout=api_timeout_s,
             retries={"mode": "standard", "total_max_attempts": 1},  # botocore never retries
+            user_agent_extra=DRILL_USER_AGENT,
         )
         self._lost: set[str] = set()
         self._lock = threading.Lock()

@@ -14,7 +14,7 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from reports.records import Evidence
+from reports.records import Evidence, StepRecord
 from reports.sources import ProbeRow
 
 __all__ = ["TrendPoint", "timeline_svg", "trend_svg"]
@@ -62,6 +62,16 @@ def _mark(ax: Any, x: float | None, text: str, colour: str, style: str, top: flo
     ax.text(x, top, f" {text}", rotation=90, va="top", ha="right", fontsize=7, color=colour)
 
 
+def _charted(step: StepRecord, evidence: Evidence) -> bool:
+    """The drill's steps, and what people did about the outage (not their reads before it,
+    nor their HTTP checks): a rehearsal's every call would hide the timeline."""
+    if step.actor == "drill":
+        return True
+    outage = evidence.measurement.outage_start_offset_s
+    return (outage is not None and step.start_offset_s is not None
+            and step.start_offset_s >= outage and not step.step.startswith(("GET ", "HEAD ")))
+
+
 def _plot_events(ax: Any, evidence: Evidence) -> None:
     top = ax.get_ylim()[1]
     m = evidence.measurement
@@ -73,7 +83,7 @@ def _plot_events(ax: Any, evidence: Evidence) -> None:
     if m.outage_start_offset_s is not None and evidence.objectives.rto_seconds:
         _mark(ax, m.outage_start_offset_s + evidence.objectives.rto_seconds, "RTO objective",
               "#8250df", "-.", top)
-    for i, step in enumerate(evidence.runbook):
+    for i, step in enumerate(s for s in evidence.runbook if _charted(s, evidence)):
         if step.start_offset_s is None:
             continue
         end = step.end_offset_s if step.end_offset_s is not None else step.start_offset_s

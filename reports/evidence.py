@@ -20,6 +20,7 @@ from reports import sources
 from reports._codec import from_jsonable, to_jsonable
 from reports.definitions import definitions_for
 from reports.findings import derive_findings
+from reports.operator_steps import operator_steps
 from reports.records import (
     NOT_RECORDED,
     Evidence,
@@ -241,7 +242,7 @@ def _steps(journal: Journal, t0: float) -> tuple[StepRecord, ...]:
         records.append(StepRecord(step=str(s.get("step", "")), region=str(s.get("region", "")),
                                   **timed, status=str(e.get("status", "ok")) if e else "incomplete",
                                   error=_text(e.get("error")) if e else None))
-    return tuple(records)
+    return tuple(records) + operator_steps(journal, t0)
 
 
 def _faults(journal: Journal, t0: float) -> tuple[FaultRecord, ...]:

@@ -82,7 +82,8 @@ def _steps(ev: Evidence) -> Iterator[Finding]:
             yield _f(f"step-{step.status}.{step.step}", "major",
                      f"Runbook step {step.step!r} in {step.region} {step.status}"
                      + (f": {step.error}" if step.error else "."))
-    timed = [s for s in ev.runbook if s.duration_seconds is not None]
+    # An operator step is one API call: its duration is the call's, not the change it starts.
+    timed = [s for s in ev.runbook if s.duration_seconds is not None and s.actor == "drill"]
     execute = ev.rto_split.execute_seconds
     if timed and execute:
         slow = max(timed, key=lambda s: s.duration_seconds or 0.0)

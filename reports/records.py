@@ -122,7 +122,7 @@ class FaultRecord:
 
 @dataclass(frozen=True, slots=True)
 class StepRecord:
-    """One runbook step with its outcome and duration."""
+    """One runbook step with its outcome and duration; ``actor`` is who ran it."""
 
     step: str = ""
     region: str = ""
@@ -133,6 +133,9 @@ class StepRecord:
     duration_seconds: float | None = None
     status: str = "incomplete"
     error: str | None = None
+    # "drill": a step of the drill's own runbook; "operator": an API call a person made
+    # through the embedded endpoint (`drill up`), as aws CLI or SDK sent it.
+    actor: Literal["drill", "operator"] = "drill"
 
 
 @dataclass(frozen=True, slots=True)

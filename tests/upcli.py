@@ -1,0 +1,142 @@
+"""``drill up`` as people use it: a subprocess serving the stack, and a shell with env.sh sourced.
+
+The tests that rehearse by hand start the real CLI, wait (with deadlines) for the events
+that mark a moment, and type the deployment guide's commands with the aws CLI from this
+environment, in subprocesses whose environment is exactly what ``source env.sh`` gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from tests.drillcli import drill_command, drill_env
+
+__all__ = ["TIMEOUT_S", "UpProcess", "listening_ports"]
+
+TIMEOUT_S = 180.0
+
+
+class _NotYet(Exception):
+    """The condition polled for has not happened yet."""
+
+
+def _poll(check: Any, timeout: float = TIMEOUT_S, every: float = 0.05) -> Any:
+    return Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(every),
+                    retry=retry_if_exception_type(_NotYet), reraise=True)(check)
+
+
+def listening_ports() -> set[int]:
+    """Every TCP port something on this machine listens on."""
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as fh:
+            for row in fh.readlines()[1:]:
+                fields = row.split()
+                if fields[3] == "0A":  # TCP_LISTEN
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+class UpProcess:
+    """``drill up ARGS`` in the background, in a session of its own; output to a file."""
+
+    def __init__(self, base: Path, *args: str) -> None:
+        self.runs_dir = Path(base) / "runs"
+        self.log = Path(base) / "up.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                drill_command("up", "--out", str(self.runs_dir), *args), cwd=base,
+                env=drill_env(), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+        self._env: dict[str, str] | None = None
+
+    def run_dir(self) -> Path | None:
+        """The run folder, once the drill has made it."""
+        found = sorted(p for p in self.runs_dir.glob("[!.]*") if p.is_dir())
+        return found[0] if found else None
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every complete journal line so far."""
+        run_dir = self.run_dir()
+        path = run_dir / "timeline.jsonl" if run_dir else None
+        if path is None or not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        return [json.loads(line) for line in lines if line.endswith("\n")]
+
+    def wait_for(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Poll the journal until an event of ``kind`` with ``fields`` is there; return it."""
+
+        def check() -> dict[str, Any]:
+            for event in self.events():
+                if event["kind"] == kind and all(event.get(k) == v for k, v in fields.items()):
+                    return event
+            if self.process.poll() is not None:
+                raise AssertionError(f"drill up exited {self.process.returncode} before "
+                                     f"{kind} {fields}:\n{self.output()[-3000:]}")
+            raise _NotYet(kind)
+
+        return _poll(check)  # type: ignore[no-any-return]
+
+    def env(self) -> dict[str, str]:
+        """The environment of a shell that has sourced the run's env.sh (once it is up)."""
+        if self._env is None:
+            self.wait_for("rehearsal.ready")
+            run_dir = self.run_dir()
+            assert run_dir is not None
+            shell = subprocess.run(["bash", "-c", 'source "$1" && env -0', "-", "env.sh"],
+                                   cwd=run_dir, env=drill_env(), capture_output=True,
+                                   timeout=30, check=True)
+            pairs = (item.split("=", 1) for item in shell.stdout.decode().split("\0") if item)
+            self._env = {k: v for k, v in pairs}
+        return self._env
+
+    def aws(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``aws ARGS`` typed in that shell (PATH from env.sh finds the project's aws CLI)."""
+        return subprocess.run(["aws", *args], env=self.env(), capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    def curl_status(self, url: str) -> int:
+        """The HTTP status ``curl URL`` gets in that shell (through env.sh's http_proxy)."""
+        done = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                               "--max-time", "10", url], env=self.env(), capture_output=True,
+                              text=True, timeout=30, check=False)
+        return int(done.stdout or 0)
+
+    def drill(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``drill ARGS`` typed in that shell."""
+        return subprocess.run(drill_command(*args), env=self.env(), capture_output=True,
+                              text=True, timeout=TIMEOUT_S, check=False)
+
+    def ports(self) -> set[int]:
+        """The ports the run served on: moto and proxy (env.sh), canaries (ground truth)."""
+        run_dir = self.run_dir()
+        text = self.output()
+        for name in ("env.sh", "ground_truth.jsonl"):
+            if run_dir is not None and (run_dir / name).exists():
+                text += (run_dir / name).read_text(encoding="utf-8")
+        return {int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", text)}
+
+    def finish(self, timeout: float = TIMEOUT_S) -> int:
+        """Wait for ``drill up`` to exit; its exit code (killed if it outlives the timeout)."""
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        """Kill it (and its session) if it still runs."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 9)
+            self.process.wait(timeout=30)
+
+    def output(self) -> str:
+        """What it printed."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
