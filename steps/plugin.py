@@ -6,4 +6,6 @@ pytest_plugins = [
     "steps.fixtures",
     "steps.deploy_steps",
     "steps.drill_steps",
+    "steps.fault_steps",
+    "steps.failback_steps",
 ]

@@ -26,7 +26,9 @@ __all__ = [
     "PROMOTE_CALLS",
     "SCALE_CALLS",
     "SWITCH_DNS_CALLS",
+    "await_health",
     "failover_steps",
+    "point_dns",
 ]
 
 DESIRED_DR_TASKS = 2
@@ -86,6 +88,12 @@ def _current_ttl(ctx: RunbookContext, route53: Any, zone_id: str, name: str) -> 
 
 def switch_dns(ctx: RunbookContext) -> None:
     """UPSERT the application's CNAME to the DR ALB and point its health check at DR."""
+    point_dns(ctx, ctx.target.dr_alb_dns,
+              "DR failover: serve the application from the DR region")
+
+
+def point_dns(ctx: RunbookContext, alb_dns: str, comment: str) -> None:
+    """UPSERT the application's CNAME to ``alb_dns`` and point its health check there."""
     route53 = ctx.clients.client("route53", "us-east-1")
     t = ctx.target
     ttl = _current_ttl(ctx, route53, t.hosted_zone_id, t.app_dns_name)
@@ -93,22 +101,27 @@ def switch_dns(ctx: RunbookContext) -> None:
         route53, "change_resource_record_sets",
         HostedZoneId=t.hosted_zone_id,
         ChangeBatch={
-            "Comment": "DR failover: serve the application from the DR region",
+            "Comment": comment,
             "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
                 "Name": t.app_dns_name, "Type": "CNAME",
                 "TTL": ttl,
-                "ResourceRecords": [{"Value": t.dr_alb_dns}]}}],
+                "ResourceRecords": [{"Value": alb_dns}]}}],
         },
     )
     ctx.wait(route53, "resource_record_sets_changed", Id=change["ChangeInfo"]["Id"])
     if t.health_check_id:
         ctx.call(route53, "update_health_check", HealthCheckId=t.health_check_id,
-                 FullyQualifiedDomainName=t.dr_alb_dns)
+                 FullyQualifiedDomainName=alb_dns)
 
 
 def verify_dr_health(ctx: RunbookContext) -> None:
     """``GET /health`` through the DR ALB until it answers 200 (bounded by the step timeout)."""
-    url = ctx.resolve(ctx.target.dr_alb_dns) + "/health"
+    await_health(ctx, ctx.target.dr_alb_dns)
+
+
+def await_health(ctx: RunbookContext, alb_dns: str) -> None:
+    """``GET /health`` through ``alb_dns`` until it answers 200 (bounded by the step timeout)."""
+    url = ctx.resolve(alb_dns) + "/health"
     timeout = ctx.clock.real(min(ctx.settings.probe_timeout_s, ctx.settings.poll_interval_s))
 
     def get() -> int:

@@ -51,6 +51,33 @@ class SqliteMarkers:
             )
             return cur.rowcount == 1
 
+    def insert_many(self, rows: list[StoredMarker]) -> int:
+        """Commit ``rows`` in one transaction, skipping seqs that exist; how many were new."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                added = sum(self._db.execute(
+                    "INSERT OR IGNORE INTO markers VALUES (?, ?, ?, ?)",
+                    (r.seq, r.written_at, r.committed_at, r.origin)).rowcount for r in rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return added
+
+    def replace_all(self, rows: list[StoredMarker]) -> None:
+        """Make ``rows`` the whole table in one transaction (a database restored from a copy)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute("DELETE FROM markers")
+                self._db.executemany("INSERT INTO markers VALUES (?, ?, ?, ?)", [
+                    (r.seq, r.written_at, r.committed_at, r.origin) for r in rows])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     def rows(self) -> tuple[StoredMarker, ...]:
         """Every row, by seq."""
         with self._lock:

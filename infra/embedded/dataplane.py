@@ -5,7 +5,12 @@ from the latency model (``replication_lag``). A write still in flight when its s
 goes down, or when the replica is promoted (promotion stops replication, R1), never lands:
 it is lost exactly as in a real outage, and ground truth lists it. A write shipped while the
 DR region itself is down is dropped too; the drills never bring a lost DR region back before
-promoting, so no catch-up is modelled.
+promoting, so no catch-up is modelled for a region outage.
+
+Replication can also be *held* without losing anything: a stalled replica (a lag spike) or
+a network partition between the regions. Writes that would land meanwhile wait, in order,
+and land when the last hold is released, as MySQL replication catches up from the binary
+log once the replica applies again or reconnects; ReplicaLag reads -1 while partitioned.
 """
 
 from __future__ import annotations
@@ -120,6 +125,9 @@ class Replicator:
         # Writes shipped but not yet applied (seq -> commit time): what ReplicaLag measures.
         self._pending: dict[int, float] = {}
         self._applied: deque[tuple[float, float]] = deque()  # (applied at, lag) of recent writes
+        self.applied_at: dict[int, float] = {}  # seq -> drill time it landed on the target
+        self._holds: set[str] = set()
+        self._held: list[StoredMarker] = []
         self._lock = threading.Lock()
 
     def stop_at(self, t: float) -> None:
@@ -128,6 +136,64 @@ class Replicator:
             self._stopped_at = t
             self._truth.record("replication.stopped", t=t, source=self.source,
                                target=self.target.region)
+
+    def resume_at(self, t: float) -> None:
+        """Replication runs again from ``t`` (a new replica was created from the source)."""
+        if self._stopped_at is not None:
+            self._stopped_at = None
+            self._truth.record("replication.resumed", t=t, source=self.source,
+                               target=self.target.region)
+
+    def hold(self, reason: str) -> bool:
+        """Hold every write that would land from now on (``stalled``, ``partitioned``)."""
+        with self._lock:
+            if reason in self._holds:
+                return False
+            self._holds.add(reason)
+        self._truth.record("replication.held", reason=reason, source=self.source,
+                           target=self.target.region)
+        return True
+
+    def release(self, reason: str, t: float) -> bool:
+        """End hold ``reason``; when none is left, the held writes land from ``t``, in order."""
+        with self._lock:
+            if reason not in self._holds:
+                return False
+            self._holds.discard(reason)
+            held = [] if self._holds else sorted(self._held, key=lambda r: r.seq)
+            if not self._holds:
+                self._held.clear()
+        self._truth.record("replication.released", t=t, reason=reason, held=len(held))
+        if held:
+            self._scheduler.at(t, lambda at: self._catch_up(held, at),
+                               label=f"catch up {len(held)} writes")
+        return True
+
+    def _catch_up(self, rows: list[StoredMarker], at: float) -> None:
+        """Apply a backlog at once, in one transaction, as a replica catching up does."""
+        reason = self._cut(at)
+        with self._lock:
+            for row in rows:
+                self._pending.pop(row.seq, None)
+        if reason is not None:
+            for row in rows:
+                self._truth.record("write.not_applied", t=at, seq=row.seq, reason=reason)
+            return
+        self.target.db.insert_many([StoredMarker(r.seq, r.written_at, r.committed_at, r.origin)
+                                    for r in rows])
+        landed = max(at, self._truth.clock.now())
+        with self._lock:
+            for row in rows:
+                self.applied_at[row.seq] = landed
+                self._applied.append((landed, landed - row.committed_at))
+        for row in rows:
+            self._truth.record("write.applied", t=landed, seq=row.seq,
+                               committed_at=row.committed_at, region=self.target.region)
+
+    def holds(self) -> frozenset[str]:
+        """Why replication is held now (empty: it runs)."""
+        with self._lock:
+            return frozenset(self._holds)
 
     def ship(self, row: StoredMarker) -> None:
         """Schedule ``row`` to land on the target after a drawn lag."""
@@ -149,7 +215,7 @@ class Replicator:
         """ReplicaLag at ``t`` as CloudWatch reports it: -1 when replication is stopped, else
         the average lag of the writes applied in the last minute (RDS publishes a 60 s
         average, not the lag of one write); with none applied, the oldest pending write's age."""
-        if self._cut(t) is not None:
+        if self._cut(t) is not None or "partitioned" in self.holds():
             return -1.0
         with self._lock:
             recent = [lag for at, lag in self._applied if t - LAG_PERIOD_S <= at <= t]
@@ -160,6 +226,9 @@ class Replicator:
 
     def _land(self, row: StoredMarker, at: float) -> None:
         with self._lock:
+            if self._holds:
+                self._held.append(row)
+                return
             self._pending.pop(row.seq, None)
         reason = self._cut(at)
         if reason is not None:
@@ -167,6 +236,9 @@ class Replicator:
             return
         self.target.db.insert(StoredMarker(row.seq, row.written_at, row.committed_at, row.origin))
         with self._lock:
+            # When readers could first see it: a backlog lands one write after another, each
+            # a little after the drill time it was due at.
+            self.applied_at[row.seq] = max(at, self._truth.clock.now())
             self._applied.append((at, at - row.committed_at))
             while self._applied and self._applied[0][0] < at - LAG_PERIOD_S:
                 self._applied.popleft()
