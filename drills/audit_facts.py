@@ -26,7 +26,7 @@ from infra.deploy_common import AwsCalls, stack_summary
 from infra.embedded.latency import DEFAULT_SPECS, Transition
 
 __all__ = ["AUDIT_CALLS", "LAG_WINDOW", "AuditFacts", "LagReading", "Record", "RtoBudget",
-           "read_facts", "rto_budget"]
+           "read_facts", "replica_lag", "rto_budget"]
 
 Record = Mapping[str, Any]
 # How far back the audit looks for a ReplicaLag datapoint: RDS publishes it every minute,
@@ -156,7 +156,7 @@ def read_facts(settings: Settings, factory: ClientFactory, *, now: datetime) -> 
                         DBInstanceIdentifier=primary_db_id)
     replica = _first(aws, "rds", s.dr_region, "describe_db_instances", "DBInstances",
                      DBInstanceIdentifier=s.replica_id)
-    lag = _replica_lag(aws, s.replica_id, now) if replica and replica.get(_SOURCE) else None
+    lag = replica_lag(aws, s.replica_id, now) if replica and replica.get(_SOURCE) else None
     service = _first(aws, "ecs", s.dr_region, "describe_services", "services",
                      cluster=s.dr_cluster, services=[s.dr_service])
     return AuditFacts(
@@ -194,7 +194,7 @@ def _first(aws: AwsCalls, service: str, region: str, operation: str, key: str,
     return found[0] if found else None
 
 
-def _replica_lag(aws: AwsCalls, replica_id: str, now: datetime) -> LagReading:
+def replica_lag(aws: AwsCalls, replica_id: str, now: datetime) -> LagReading:
     """The newest ``AWS/RDS ReplicaLag`` datapoint of the replica in the last LAG_WINDOW."""
     answer = aws.call("cloudwatch", aws.settings.dr_region, "get_metric_statistics",
                       Namespace="AWS/RDS", MetricName="ReplicaLag",

@@ -3,6 +3,11 @@
 The embedded backend starts moto on loopback, the region simulator (one canary per region,
 replication, DNS resolution, ground truth) and deploys the stack through the real
 CloudFormation API. Its ``stop()`` leaves no server, thread or socket behind.
+
+The aws backend drills an account as it is: credentials from the profile or the standard
+chain (an ``AWS_ENDPOINT_URL`` in the environment is honoured, as boto3 does), the stacks
+deployed beforehand and only read, faults run as FIS experiments (:mod:`drills.fis`),
+probes through real DNS, and no ground truth: there is no simulator to know it.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from typing import Any
 
 from drills.clock import Clock
 from drills.config import Settings
+from drills.faults import Fault, FaultContext, FaultRegistry
 from drills.safety import TargetGuard
 from infra.aws import CallRecord, ClientFactory
 from infra.retry import RetryHook
 
-__all__ = ["EmbeddedBackend"]
+__all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "make_backend"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,7 @@ class EmbeddedBackend:
 
     name = "embedded"
     account = "embedded"
+    use_proxies = False  # canaries on loopback: a developer's http_proxy must not see them
 
     def start(self) -> None:
         """Start moto and the region simulator."""
@@ -84,6 +91,11 @@ class EmbeddedBackend:
         """Base URL that ``hostname`` reaches now, as a client honouring DNS TTL sees it."""
         return str(self.simulator.resolve(hostname))
 
+    def make_fault(self, registry: FaultRegistry, name: str, ctx: FaultContext,
+                   run_id: str, **options: Any) -> Fault:
+        """The registry's fault ``name``: it acts on moto and the simulator directly."""
+        return registry.create(name, ctx, **options)
+
     @property
     def dataplane(self) -> Any:
         """The simulator, which can take a region's application down."""
@@ -109,3 +121,120 @@ class EmbeddedBackend:
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
+
+
+@dataclass
+class AwsBackend:
+    """An AWS account (or AWS-compatible endpoint) whose stacks are already deployed."""
+
+    settings: Settings
+    clock: Clock
+    run_dir: Path
+    progress: Callable[[str], None] = lambda _msg: None
+    observers: tuple[Callable[[CallRecord], None], ...] = ()  # after the guard's gate
+
+    def __post_init__(self) -> None:
+        self.clients: ClientFactory | None = None
+        self.deployment: Any = None
+        self.guard: TargetGuard | None = None
+        self.account = "unknown"
+
+    name = "aws"
+    dataplane = None  # nothing to cut off by hand: FIS does it
+    use_proxies = True  # reach the application as its users do, HTTP(S)_PROXY honoured
+
+    def start(self) -> None:
+        """Build the clients and pass the target guard before anything else is called."""
+        self.guard = TargetGuard(self.settings)
+        self.clients = ClientFactory(profile=self.settings.aws_profile,
+                                     api_timeout_s=self.settings.api_timeout_s,
+                                     observers=(self.guard.gate, *self.observers))
+        self.account = self.guard.check(self.clients).account
+        self.progress(f"target guard passed: account {self.account}")
+
+    def deploy(self, on_retry: RetryHook | None = None) -> Any:
+        """Find and verify the deployed stacks; a drill never creates them on an account."""
+        from infra.deploy import find_deployment
+
+        assert self.clients is not None
+        self.deployment = find_deployment(self.settings, self.clients, progress=self.progress,
+                                          on_retry=on_retry)
+        return self.deployment
+
+    def resolve(self, hostname: str) -> str:
+        """Base URL of ``hostname``: real DNS resolves it when the request is made."""
+        return f"http://{hostname}"
+
+    def make_fault(self, registry: FaultRegistry, name: str, ctx: FaultContext,
+                   run_id: str, **options: Any) -> Fault:
+        """Fault ``name`` as a FIS experiment (ConfigError when FIS has no template for it)."""
+        from drills.faults.fis_experiment import FisExperiment
+        from drills.fis import fis_template
+        from infra.retry import RetryPolicy
+
+        s = self.settings
+        return FisExperiment(ctx, fis_template(name, s, **options), run_id=run_id,
+                             clock=self.clock, poll_s=s.poll_interval_s,
+                             timeout_s=s.step_timeout_s,
+                             retry=RetryPolicy(max_attempts=s.api_max_attempts))
+
+    def replica_lag_seconds(self) -> float | None:
+        """The DR replica's newest CloudWatch ReplicaLag (-1: stopped); None if none yet."""
+        from datetime import UTC, datetime
+
+        from drills.audit_facts import replica_lag
+        from infra.deploy_common import AwsCalls
+
+        assert self.clients is not None
+        aws = AwsCalls(self.settings, self.clients, None, None)
+        return replica_lag(aws, self.settings.replica_id, datetime.now(UTC)).seconds
+
+    def ground_truth(self) -> None:
+        """None: a real account has no simulator that knows what really happened."""
+        return None
+
+    def stop(self) -> None:
+        """Nothing runs locally on this backend (faults are the drill's to revert)."""
+
+
+def make_backend(settings: Settings, clock: Clock, run_dir: Path,
+                 progress: Callable[[str], None],
+                 observers: tuple[Callable[[CallRecord], None], ...]) -> Any:
+    """The backend ``settings.backend`` names."""
+    cls = AwsBackend if settings.backend == "aws" else EmbeddedBackend
+    return cls(settings, clock, run_dir, progress, observers=observers)
+
+
+def check_aws_target(settings: Settings) -> str:
+    """Before any run folder exists: credentials, target guard, and both stacks present.
+
+    Returns the account id.
+
+    Raises:
+        ConfigError: no credentials, or a stack does not exist (exit 2).
+        SafetyRefusal: the target guard refuses the account or the stacks (exit 3).
+        DeployError: the AWS endpoint does not answer.
+    """
+    from botocore.exceptions import BotoCoreError, NoCredentialsError
+
+    from drills.errors import ConfigError, DeployError
+    from infra.deploy_common import AwsCalls, stack_summary
+
+    s = settings
+    where = f"AWS (profile {s.aws_profile or 'from the environment'})"
+    clients = ClientFactory(profile=s.aws_profile, api_timeout_s=s.api_timeout_s)
+    try:
+        account = TargetGuard(s).check(clients).account
+        aws = AwsCalls(s, clients, None, None)
+        for region, stack in ((s.primary_region, s.primary_stack), (s.dr_region, s.dr_stack)):
+            if stack_summary(aws, region, stack) is None:
+                raise ConfigError(f"stack {stack!r} does not exist in {region} of account "
+                                  f"{account}: deploy the stacks first (steps 1-6 of the "
+                                  "guide), or fix environment_suffix and the regions in the "
+                                  "config")
+    except NoCredentialsError:
+        raise ConfigError(f"no AWS credentials for {where}: set aws_profile in the config file "
+                          "or the standard AWS_* environment variables") from None
+    except BotoCoreError as exc:
+        raise DeployError(f"the AWS endpoint {where} did not answer: {exc}") from exc
+    return account

@@ -8,9 +8,11 @@ failed. For each one, cleanup says what the fault did and what was done about it
 
 On the embedded backend the fault lived in the drill's own process (moto, the simulator,
 the client factory's lost-region list), so it ended with that process: cleanup checks the
-process is gone and records that nothing is left to revert. On a real account it would have
-to revert through the API; this version has no aws backend, so such a fault is reported
-as needing a manual revert, with the fault's own description of how.
+process is gone and records that nothing is left to revert. On the aws backend every fault
+is a FIS experiment tagged with the run's id: cleanup stops the run's experiments, deletes
+its templates and reads back that nothing of the run is left (:mod:`drills.cleanup_fis`).
+Without credentials to do that, such a fault is reported as needing a manual revert, with
+the fault's own description of how.
 
 The run folder is sealed (its manifest lists every file), so cleanup never writes into it:
 its journal is ``<runs_dir>/.cleanup/<run_id>.jsonl``, in the journal format, ending with
@@ -20,7 +22,7 @@ true is there, another cleanup reports that and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -109,8 +111,12 @@ def faults_from_journal(events: Iterable[dict[str, Any]]) -> list[FaultRecord]:
     return sorted(done, key=lambda r: r.injected_wall)
 
 
-def cleanup_run(run_dir: Path, *, registry: FaultRegistry | None = None) -> CleanupResult:
+def cleanup_run(run_dir: Path, *, registry: FaultRegistry | None = None,
+                clients: Callable[[], Any] | None = None) -> CleanupResult:
     """Finish the cleanup of the run in ``run_dir`` from its journal; see the module docs.
+
+    ``clients`` builds the client factory for a run on the aws backend; it is called only
+    when such a run left a fault without a verified revert.
 
     Raises:
         ConfigError: ``run_dir`` is not a run folder.
@@ -123,9 +129,16 @@ def cleanup_run(run_dir: Path, *, registry: FaultRegistry | None = None) -> Clea
     entry = _refuse_if_running(run_dir)
     journal = cleanup_journal(run_dir)
     registry = registry or default_registry()
-    outcomes = tuple(_outcome(r, backend, registry) for r in faults_from_journal(events))
+    records = faults_from_journal(events)
+    outcomes = tuple(_outcome(r, backend, registry) for r in records)
     if _already_resolved(journal):
-        return CleanupResult(run_dir.name, backend, journal, outcomes, already_done=True)
+        earlier = tuple(o if o.resolved else FaultOutcome(
+            o.record, o.did, f"done by an earlier cleanup (see {journal})", True)
+            for o in outcomes)
+        return CleanupResult(run_dir.name, backend, journal, earlier, already_done=True)
+    if backend == "aws" and clients is not None and not all(o.resolved for o in outcomes):
+        regions = tuple((started.get("regions") or {}).values())
+        outcomes = _finish_on_account(records, outcomes, clients(), regions, run_dir.name)
     _journal(journal, run_dir, backend, outcomes)
     if all(o.resolved for o in outcomes):
         active.unregister(entry)  # stale: its process is gone and nothing is left to do
@@ -154,17 +167,33 @@ def _refuse_if_running(run_dir: Path) -> Path | None:
 
 def _outcome(record: FaultRecord, backend: str, registry: FaultRegistry) -> FaultOutcome:
     effects = registry.effects(record.fault)
+    if backend == "aws":  # every fault on an account is a FIS experiment
+        from drills.fis import EXPERIMENT_EFFECTS as effects
     did = effects.inject if effects else f"unknown fault {record.fault!r} (not in this version)"
     if record.state == "reverted":
         return FaultOutcome(record, did, "none: the drill reverted it and verified the revert",
                             True)
     if backend == "embedded":
         return FaultOutcome(record, did, "none left to revert: it lived in the drill's own "
-                            "process (embedded AWS and region simulator), which has exited",
+                            "process (embedded AWS and region simulator), which has stopped",
                             True)
     how = effects.revert if effects else "undo it by hand"
     return FaultOutcome(record, did, f"not reverted: revert it by hand on the account ({how}), "
                         "then run cleanup again", False)
+
+
+def _finish_on_account(records: list[FaultRecord], outcomes: tuple[FaultOutcome, ...],
+                       clients: Any, regions: tuple[str, ...],
+                       run_id: str) -> tuple[FaultOutcome, ...]:
+    """Stop and delete the run's FIS experiments, then read back that nothing is left."""
+    from drills.cleanup_fis import finish_fis, fis_leftovers
+
+    done = finish_fis(clients, regions, run_id)
+    left = fis_leftovers(clients, regions, run_id)
+    action = ("; ".join(done) or "FIS holds nothing of this run") + (
+        f"; still there: {'; '.join(left)}" if left else "; read back: nothing of the run left")
+    return tuple(o if o.resolved else FaultOutcome(r, o.did, action, not left)
+                 for r, o in zip(records, outcomes, strict=True))
 
 
 def _already_resolved(journal: Path) -> bool:

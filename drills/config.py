@@ -119,9 +119,14 @@ class Settings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _default_accounts(cls, values: Any) -> Any:
-        if isinstance(values, dict) and values.get("allowed_accounts") is None:
-            if values.get("backend", "embedded") == "embedded":
-                return {**values, "allowed_accounts": (EMBEDDED_ACCOUNT,)}
+        if not isinstance(values, dict):
+            return values
+        embedded = values.get("backend", "embedded") == "embedded"
+        if values.get("allowed_accounts") is None and embedded:
+            values = {**values, "allowed_accounts": (EMBEDDED_ACCOUNT,)}
+        if values.get("time_scale") is None and not embedded:
+            # A real account's clock runs at 1x; a faster one only against a rehearsal world.
+            values = {**values, "time_scale": 1.0}
         return values
 
     @model_validator(mode="after")

@@ -29,9 +29,10 @@ END = "<!-- end of settings table -->"
 
 MEANINGS: dict[str, str] = {
     "backend": "Where the drill acts: `embedded` (moto and the region simulator on loopback; "
-               "no account, no network) or `aws` (a real account). `drill run`, `drill deploy` "
-               "and `drill teardown` refuse `aws` in this version (exit 2); `drill plan "
-               "--backend aws` reads an account with it. CLI: `--backend`.",
+               "no account, no network) or `aws` (an account whose stacks are deployed; "
+               "faults run as FIS experiments, probes use real DNS). `drill run` and `drill "
+               "plan` take `aws`; `drill deploy`, `drill teardown` and `drill audit` refuse "
+               "it in this version (exit 2). CLI: `--backend`.",
     "environment_suffix": "Part of every stack and resource name (`streamflix-dr-primary-"
                           "{suffix}`, ...) and the stacks' `Environment` tag. `prod` or "
                           "`production` is refused by the target guard (exit 3) unless "
@@ -47,8 +48,9 @@ MEANINGS: dict[str, str] = {
     "aws_profile": "Named AWS profile for the aws backend; unset: the standard credential "
                    "chain (`AWS_*` variables, shared files).",
     "time_scale": "Drill seconds per real second: at 60 one real second is one drill minute. "
-                  "Every duration in settings and evidence is in drill seconds. CLI: "
-                  "`--time-scale`.",
+                  "Every duration in settings and evidence is in drill seconds. Unset on the "
+                  "aws backend: 1 (a faster clock there only suits an AWS-compatible "
+                  "rehearsal endpoint). CLI: `--time-scale`.",
     "probe_interval_s": "How often the prober GETs `/health` (drill seconds); the RTO's error "
                         "bound is one interval.",
     "probe_timeout_s": "Timeout of one probe (drill seconds); keep it below the interval.",

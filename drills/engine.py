@@ -14,7 +14,7 @@ import gc
 import logging
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,17 +23,17 @@ import requests
 
 from drills import active, runinfo
 from drills.clock import Clock
-from drills.config import Settings, check_scenario_regions
-from drills.errors import MeasurementError, ProbeTimeout
-from drills.faults import Fault, FaultContext, FaultRegistry, default_registry
+from drills.config import Settings, check_scenario_regions, load_settings
+from drills.errors import ConfigError, MeasurementError, ProbeTimeout
+from drills.faults import Fault, FaultContext, FaultRegistry, default_registry, revert_all
 from drills.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
-from drills.measure import measure_rpo, measure_rto
+from drills.measure import failures_since, measure_rpo, measure_rto, tail_healthy
 from drills.preflight import PreflightReport, run_checks
-from drills.probes import AckedMarker, MarkerWriter, Prober, read_markers
+from drills.probes import AckedMarker, MarkerWriter, Prober, http_session, read_markers
 from drills.runbooks.executor import FailoverTarget, RunbookContext, RunbookStep, execute
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
-from infra.retry import RetryPolicy
+from infra.retry import RetryPolicy, describe_error
 
 __all__ = ["Drill", "DrillResult", "Objectives"]
 
@@ -122,10 +122,10 @@ class Drill:
         sys.setswitchinterval(min(self._switch_interval, 0.0005))
         self.timeline.record("run.started", **runinfo.describe_run(self))
         with self.phase("setup"):
-            from drills.backends import EmbeddedBackend
+            from drills.backends import make_backend
 
-            self.backend = EmbeddedBackend(self.settings, self.clock, self.run_dir, self.progress,
-                                           observers=self.observers)
+            self.backend = make_backend(self.settings, self.clock, self.run_dir, self.progress,
+                                        observers=self.observers)
             self.backend.start()
         with self.phase("deploy"):
             self.backend.deploy(on_retry=self.journal_retry)
@@ -142,6 +142,14 @@ class Drill:
         self.objectives = Objectives(rto_seconds, rpo_seconds)
         if self._opened:
             self.timeline.record("objectives", rto_seconds=rto_seconds, rpo_seconds=rpo_seconds)
+
+    def set_latency(self, name: str, seconds: float) -> None:
+        """Pin one latency-model figure (drill seconds) before opening; ConfigError if bad."""
+        if self._opened:
+            raise ConfigError(f"latency {name!r} must be set before the stack is deployed")
+        latency = {**self.settings.latency, name: seconds}
+        self.settings = load_settings(overrides={**self.settings.model_dump(),
+                                                 "latency": latency})
 
     def expect_regions(self, *, primary: str | None = None, dr: str | None = None) -> None:
         """Refuse a scenario whose regions differ from the configured ones."""
@@ -177,23 +185,28 @@ class Drill:
         """Start probes and markers and wait until the app is healthy from the primary."""
         s = self.settings
         with self.phase("steady-state"):
+            proxies = self.backend.use_proxies  # the aws backend reaches the app as users do
             self.prober = Prober(target=self.app_target, clock=self.clock,
                                  interval_s=s.probe_interval_s, timeout_s=s.probe_timeout_s,
-                                 csv_path=self.run_dir / "probes.csv")
+                                 csv_path=self.run_dir / "probes.csv",
+                                 session=http_session(use_proxies=proxies))
             self.writer = MarkerWriter(target=self.app_target, clock=self.clock,
                                        interval_s=s.marker_interval_s,
-                                       csv_path=self.run_dir / "markers.csv")
+                                       csv_path=self.run_dir / "markers.csv",
+                                       session=http_session(use_proxies=proxies))
             self.prober.start()
             self.writer.start()
             need = s.steady_state_samples
-            self._wait(lambda xs: _tail_ok(xs, need, s.primary_region),
+            self._wait(lambda xs: tail_healthy(xs, need, s.primary_region),
                        f"{need} healthy probes served by {s.primary_region}")
 
     def inject(self, fault_name: str, **options: Any) -> Fault:
         """Inject a fault by name (after the preflight gate); its time is the outage start."""
         ctx = FaultContext(self.backend.clients, self.backend.dataplane,
-                           self.settings.primary_region, self.settings.dr_region)
-        fault = self.registry.create(fault_name, ctx, **options)
+                           self.settings.primary_region, self.settings.dr_region,
+                           settings=self.settings)
+        fault = self.backend.make_fault(self.registry, fault_name, ctx, self.run_dir.name,
+                                        **options)
         if not self.faults:
             self.preflight()
         with self.phase("inject"):
@@ -207,8 +220,14 @@ class Drill:
 
     def preflight(self) -> PreflightReport:
         """Check the gate before the first fault; SafetyRefusal lists every failed check."""
+        s = self.settings
         with self.phase("preflight"):
-            report = run_checks(self.settings, self.backend,
+            if self.prober is not None:  # one slow probe is a hiccup: give it a few intervals
+                with contextlib.suppress(ProbeTimeout):  # the check below then says why
+                    self.prober.wait_for(lambda xs: tail_healthy(
+                        xs, s.steady_state_samples, s.primary_region),
+                        timeout_s=s.probe_interval_s * (s.steady_state_samples + 1))
+            report = run_checks(s, self.backend,
                                 self.prober.samples() if self.prober is not None else [],
                                 rpo_seconds=self.objectives.rpo_seconds)
             self.timeline.record("preflight", passed=report.passed, reasons=list(report.reasons),
@@ -220,7 +239,7 @@ class Drill:
         """Wait until the probes declare the primary lost (N consecutive failures)."""
         n = self.settings.recovery_consecutive
         with self.phase("detect"):
-            self._wait(lambda xs: _failures_since(xs, self.outage_start or 0.0) >= n,
+            self._wait(lambda xs: failures_since(xs, self.outage_start or 0.0) >= n,
                        f"{n} consecutive failed probes")
             self.detected_at = self.timeline.record("outage.declared", by="probes",
                                                     consecutive_failures=n).t
@@ -234,12 +253,13 @@ class Drill:
             steps = self.runbook or failover_steps(self.settings.dr_region)
             execute(steps, self._runbook_context(), timeline=self.timeline, progress=self.progress)
 
-    def await_recovery(self) -> None:
+    def await_recovery(self, *, timeout_s: float | None = None) -> None:
         """Wait until N consecutive probes are healthy and served by the DR region."""
         s = self.settings
         with self.phase("recovery"):
-            self._wait(lambda xs: _tail_ok(xs, s.recovery_consecutive, s.dr_region),
-                       f"{s.recovery_consecutive} healthy probes served by {s.dr_region}")
+            self._wait(lambda xs: tail_healthy(xs, s.recovery_consecutive, s.dr_region),
+                       f"{s.recovery_consecutive} healthy probes served by {s.dr_region}",
+                       timeout_s)
 
     def measure(self) -> DrillResult:
         """Stop the marker writer, read what survived in DR, and compute RTO and RPO."""
@@ -251,7 +271,7 @@ class Drill:
             # Read through the app's name and insist DR answered: survivors must be DR's data.
             timeout = max(1.0, self.clock.real(self.settings.probe_timeout_s))
             surviving = read_markers(self.app_target(), region=self.settings.dr_region,
-                                     timeout=timeout)
+                                     timeout=timeout, use_proxies=self.backend.use_proxies)
             rto = measure_rto(self.prober.samples(), outage_start=self.outage_start,
                               dr_region=self.settings.dr_region,
                               consecutive=self.settings.recovery_consecutive,
@@ -295,23 +315,21 @@ class Drill:
         revert_error: BaseException | None = None
         try:
             with self.phase("revert"):
-                self._revert_all()
+                revert_all(self.faults, self.timeline)
         except Exception as exc:  # journaled by phase(); it decides the verdict below
             revert_error = exc
         finally:
             for part in (self.prober, self.writer):
                 if part is not None:
                     part.stop()
-            if self.backend is not None:
-                with self.phase("teardown"):
-                    self.backend.stop()
+            teardown_error = self._teardown()
             self._http.close()
             for signum in held:
                 self.timeline.record("interrupt.deferred", signal=signal_name(signum))
             if error is None and held:
                 error = Interrupted(held[0])
             self.interruption = error if isinstance(error, KeyboardInterrupt) else None
-            finish(self, error, revert_error)
+            finish(self, error, revert_error or teardown_error)
             self.timeline.close()
             active.unregister(self._active_entry)
             if self._switch_interval is not None:
@@ -319,25 +337,19 @@ class Drill:
             if self._gc_frozen:
                 gc.unfreeze()
 
-    def _revert_all(self) -> None:
-        from drills.errors import RevertError
-
-        failed = []
-        for fault in reversed(self.faults):
-            try:
-                fault.revert()
-                verified = not fault.is_active()  # read the state back: checked, not assumed
-            except Exception as exc:  # revert every fault even when one of them fails
-                self.timeline.record("fault.revert_failed", fault=fault.name,
-                                     target=fault.target, error=f"{type(exc).__name__}: {exc}")
-                failed.append(fault.name)
-                continue
-            kind = "fault.reverted" if verified else "fault.revert_failed"
-            self.timeline.record(kind, fault=fault.name, target=fault.target, verified=verified)
-            if not verified:
-                failed.append(fault.name)
-        if failed:
-            raise RevertError(f"faults still active after revert: {', '.join(failed)}")
+    def _teardown(self) -> BaseException | None:
+        """Stop the backend; whatever goes wrong, nothing of it is left running."""
+        if self.backend is None:
+            return None
+        try:
+            with self.phase("teardown"):
+                self.backend.stop()
+        except Exception as exc:  # journaled by phase(); the verdict names it
+            # stop() is idempotent: stop whatever the failed attempt left running.
+            with contextlib.suppress(Exception):
+                self.backend.stop()
+            return exc
+        return None
 
     def __enter__(self) -> Drill:
         return self.open()
@@ -347,11 +359,15 @@ class Drill:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _wait(self, predicate: Callable[[list[Any]], bool], what: str) -> None:
+    def _wait(self, predicate: Callable[[Sequence[Any]], bool], what: str,
+              timeout_s: float | None = None) -> None:
         assert self.prober is not None
-        if not self.prober.wait_for(predicate, timeout_s=self.settings.step_timeout_s):
-            raise ProbeTimeout(f"timed out after {self.settings.step_timeout_s:.0f}s waiting "
-                               f"for {what}", last=(self.prober.samples() or [None])[-1])
+        timeout_s = timeout_s or self.settings.step_timeout_s  # `drill up` waits on people
+        try:
+            self.prober.wait_for(predicate, timeout_s=timeout_s)
+        except ProbeTimeout as exc:
+            raise ProbeTimeout(f"timed out after {timeout_s:.0f}s waiting for {what}",
+                               last=exc.last) from None
 
     def _runbook_context(self) -> RunbookContext:
         d = self.backend.deployment
@@ -371,26 +387,5 @@ class Drill:
                       error: BaseException) -> None:
         """Journal one retried AWS call (the retry policy's hook)."""
         self.timeline.record("api.retry", service=service, operation=operation,
-                             attempt=attempt, error=_short_error(error))
+                             attempt=attempt, error=describe_error(error))
 
-
-def _short_error(error: BaseException) -> str:
-    response = getattr(error, "response", None) or getattr(error, "last_response", None)
-    if isinstance(response, dict) and "Error" in response:
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return f"{response['Error'].get('Code')} (HTTP {status})"
-    return f"{type(error).__name__}: {error}"
-
-
-def _tail_ok(samples: list[Any], n: int, region: str) -> bool:
-    tail = samples[-n:]
-    return len(tail) == n and all(x.ok and x.region == region for x in tail)
-
-
-def _failures_since(samples: list[Any], start: float) -> int:
-    count = 0
-    for sample in reversed(samples):
-        if sample.t < start or sample.ok:
-            break
-        count += 1
-    return count

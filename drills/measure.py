@@ -61,10 +61,12 @@ __all__ = [
     "RpoResult",
     "RtoResult",
     "downtime",
+    "failures_since",
     "find_recovery",
     "first_failure",
     "measure_rpo",
     "measure_rto",
+    "tail_healthy",
 ]
 
 
@@ -245,3 +247,19 @@ def downtime(samples: Iterable[ProbeSample], *, start: float, end: float) -> flo
         if not ok:
             total += until - t
     return total
+
+
+def tail_healthy(samples: Sequence[ProbeSample], n: int, region: str) -> bool:
+    """The last ``n`` samples are healthy and were served by ``region``."""
+    tail = samples[-n:]
+    return len(tail) == n and all(x.ok and x.region == region for x in tail)
+
+
+def failures_since(samples: Sequence[ProbeSample], start: float) -> int:
+    """How many samples in a row, counting back from the newest, failed since ``start``."""
+    count = 0
+    for sample in reversed(samples):
+        if sample.t < start or sample.ok:
+            break
+        count += 1
+    return count

@@ -13,7 +13,8 @@ An exception from ``target()`` or a callback ends the thread: it is logged, kept
 ``failure`` and chained to the :class:`ProbeTimeout` that ``wait_for`` then raises at once.
 
 Each record is appended to its CSV with one write and a flush: a killed run leaves a file whose
-every line parses. Booleans are ``true``/``false``; our sessions skip proxies and keep-alive.
+every line parses. Booleans are ``true``/``false``; our sessions skip keep-alive, and
+proxies unless asked (:func:`http_session`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from drills.errors import MeasurementError, ProbeTimeout
 from drills.measure import find_recovery, first_failure
 
 __all__ = ["AckedMarker", "MarkerRecord", "MarkerWriter", "ProbeSample", "Prober",
-           "read_markers", "read_probes"]
+           "http_session", "read_marker_times", "read_markers", "read_probes"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +132,11 @@ def _answer_error(status: int, body: dict[str, Any]) -> str:
     return f"HTTP {status}: {detail}"[:_ERROR_CHARS] if detail else f"HTTP {status}"
 
 
-def _new_session() -> requests.Session:
+def http_session(*, use_proxies: bool = False) -> requests.Session:
+    """A session for probes and markers: no keep-alive; proxies from the environment only
+    when asked (the aws backend reaches the app as any client would; the embedded one never)."""
     session = requests.Session()
-    session.trust_env = False
+    session.trust_env = use_proxies
     # A new connection sees what a new user sees; a dropped keep-alive can't fake a failure.
     session.headers["Connection"] = "close"
     return session
@@ -148,7 +151,7 @@ class _Recorder(Generic[R]):
     def __init__(
         self, *, target: Callable[[], str], clock: Clock, interval_s: float, csv_path: Path,
         timeout_s: float | None = None, on_record: Callable[[R], None] | None = None,
-        session: requests.Session | None = None,
+        session: requests.Session | None = None, first_seq: int = 1,
     ) -> None:
         if not interval_s > 0:
             raise ValueError(f"interval_s must be > 0, got {interval_s!r}")
@@ -163,7 +166,7 @@ class _Recorder(Generic[R]):
         # Real seconds a request may wait to connect, and again for each read; never below
         # the class's floor (see MarkerWriter).
         self.request_timeout = max(clock.real(timeout_s), self.min_request_timeout)
-        self._session = session or _new_session()
+        self._session = session or http_session()
         self._owns_session = session is None
         self._on_record = on_record
         self._cond = threading.Condition()
@@ -177,6 +180,7 @@ class _Recorder(Generic[R]):
         self._done = False
         self.started_at: float | None = None
         self.skipped = 0
+        self.first_seq = first_seq  # a writer continuing another's numbering starts past it
 
     def start(self) -> None:
         """Open the CSV and start ticking now (tick 0 fires at once)."""
@@ -250,7 +254,7 @@ class _Recorder(Generic[R]):
 
     def _loop(self) -> None:
         assert self.started_at is not None
-        tick, seq = 0, 0
+        tick, seq = 0, self.first_seq - 1
         while True:
             scheduled = self.started_at + tick * self.interval_s
             if self.clock.wait(self._stop, scheduled - self.clock.now()):
@@ -365,7 +369,8 @@ class MarkerWriter(_Recorder[MarkerRecord]):
         return MarkerRecord(seq, written_at, wall, acked, _region(body), error), t
 
 
-def read_markers(base_url: str, *, timeout: float, region: str | None = None) -> frozenset[int]:
+def read_markers(base_url: str, *, timeout: float, region: str | None = None,
+                 use_proxies: bool = False) -> frozenset[int]:
     """Marker numbers in the database behind ``base_url`` (GET /markers); ``timeout`` in real s.
 
     ``region``, when given, must be the region that answers: markers counted as surviving
@@ -374,9 +379,16 @@ def read_markers(base_url: str, *, timeout: float, region: str | None = None) ->
     Raises:
         MeasurementError: no answer, another region, or not a 200 with markers that have a seq.
     """
+    return frozenset(read_marker_times(base_url, timeout=timeout, region=region,
+                                       use_proxies=use_proxies))
+
+
+def read_marker_times(base_url: str, *, timeout: float, region: str | None = None,
+                      use_proxies: bool = False) -> dict[int, float]:
+    """As :func:`read_markers`, with each marker's ``written_at`` (its writer's drill time)."""
     url = base_url.rstrip("/") + "/markers"
     try:
-        with _new_session() as http:
+        with http_session(use_proxies=use_proxies) as http:
             resp = http.get(url, timeout=timeout)
     except requests.RequestException as exc:
         raise MeasurementError(f"cannot read markers from {url!r}: {_error_text(exc)}") from exc
@@ -390,7 +402,7 @@ def read_markers(base_url: str, *, timeout: float, region: str | None = None) ->
     if region is not None and _region(body) != region:
         raise MeasurementError(f"markers from {url!r} came from region {_region(body)!r}, "
                                f"expected {region!r}")
-    return frozenset(m["seq"] for m in markers)
+    return {m["seq"]: float(m.get("written_at") or 0.0) for m in markers}
 
 
 def read_probes(path: Path) -> list[ProbeSample]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -75,9 +77,10 @@ def _report_run(run_dir: Path, out: Console) -> bool:
     return all(f.state == "reverted" for f in faults)
 
 
-def cleanup_and_show(run_dir: Path, *, out: Console) -> int:
+def cleanup_and_show(run_dir: Path, *, out: Console,
+                     clients: Callable[[], Any] | None = None) -> int:
     """Finish a run's cleanup from its journal and show each fault; 0 when nothing is left."""
-    result = cleanup_run(run_dir)
+    result = cleanup_run(run_dir, clients=clients)
     if result.already_done:
         out.print(f"{escape(result.run_id)}: already cleaned up (see {result.journal}); "
                   "nothing to do", soft_wrap=True)

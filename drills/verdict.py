@@ -55,6 +55,13 @@ def _interrupted(drill: Any, error: BaseException, revert_error: BaseException |
                          else "no fault had been injected")
 
 
+def _cleanup_hint(drill: Any, error: BaseException, revert_error: BaseException | None) -> str:
+    if revert_error is None:
+        return ""
+    also = "" if revert_error is error else f"; and the revert failed: {revert_error}"
+    return f"{also}; finish with `drill cleanup --run {drill.run_dir}`"
+
+
 def _verdict(drill: Any, error: BaseException | None,
              revert_error: BaseException | None = None) -> tuple[str, int, str]:
     if isinstance(error, KeyboardInterrupt | DrillAborted):
@@ -63,8 +70,10 @@ def _verdict(drill: Any, error: BaseException | None,
         return "aborted", 3, str(error)
     if error is not None:
         if isinstance(error, DrillError | AssertionError):
-            return "failed", 1, str(error).splitlines()[0] if str(error) else type(error).__name__
-        return "error", 1, f"{type(error).__name__}: {error}"
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            return "failed", 1, reason + _cleanup_hint(drill, error, revert_error)
+        return "error", 1, f"{type(error).__name__}: {error}" + _cleanup_hint(
+            drill, error, revert_error)
     if drill.result is None:
         return "error", 1, "the scenario ended before RTO and RPO were measured"
     if drill.result.passed:

@@ -43,6 +43,7 @@ __all__ = [
     "DrOutputs",
     "PrimaryOutputs",
     "deploy",
+    "find_deployment",
     "teardown",
     "template_body",
 ]
@@ -239,6 +240,37 @@ def deploy(settings: Settings, factory: ClientFactory, *, progress: Progress | N
     _check(inspect(settings, factory), arn)
     aws.say("deployment verified")
     return Deployment(primary=primary, dr=dr, primary_rds_arn=arn, created=tuple(created))
+
+
+def find_deployment(settings: Settings, factory: ClientFactory, *,
+                    progress: Progress | None = None,
+                    on_retry: RetryHook | None = None) -> Deployment:
+    """Read the already deployed stacks and verify them (guide step 6); creates nothing.
+
+    Raises:
+        ConfigError: a stack does not exist (deploy it first, or fix the config's names).
+        DeployError: a stack is not complete, its outputs are missing, or verification fails.
+    """
+    aws, s = AwsCalls(settings, factory, progress, on_retry), settings
+    summaries = []
+    for region, stack in ((s.primary_region, s.primary_stack), (s.dr_region, s.dr_stack)):
+        found = stack_summary(aws, region, stack)
+        if found is None:
+            raise ConfigError(f"stack {stack!r} does not exist in {region}: deploy the stacks "
+                              "first (`drill deploy`, or steps 1-6 of the guide), or fix "
+                              "environment_suffix and the regions in the config")
+        if found["StackStatus"] not in _DONE:
+            raise DeployError(f"stack is {found['StackStatus']!r}, expected one of {_DONE}",
+                              stack=stack)
+        aws.say(f"found stack {stack} in {region} ({found['StackStatus']})")
+        summaries.append(found)
+    primary = _outputs(PrimaryOutputs, summaries[0], s.primary_stack)
+    dr = _outputs(DrOutputs, summaries[1], s.dr_stack)
+    db = aws.call("rds", s.primary_region, "describe_db_instances",
+                  DBInstanceIdentifier=primary.RDSInstanceId)["DBInstances"][0]
+    _check(inspect(settings, factory), db["DBInstanceArn"])
+    aws.say("deployment verified")
+    return Deployment(primary=primary, dr=dr, primary_rds_arn=db["DBInstanceArn"], created=())
 
 
 def _check(found: Inspection, primary_arn: str) -> None:

@@ -27,7 +27,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-__all__ = ["RetryHook", "RetryPolicy", "is_transient"]
+__all__ = ["RetryHook", "RetryPolicy", "describe_error", "is_transient"]
 
 T = TypeVar("T")
 RetryHook = Callable[[str, str, int, BaseException], None]
@@ -58,6 +58,15 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, WaiterError):
         return _transient_response(exc.last_response)
     return isinstance(exc, ConnectionClosedError | ReadTimeoutError)
+
+
+def describe_error(error: BaseException) -> str:
+    """A short text for a retried error: the AWS code and HTTP status, or type and text."""
+    response = getattr(error, "response", None) or getattr(error, "last_response", None)
+    if isinstance(response, dict) and "Error" in response:
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"{response['Error'].get('Code')} (HTTP {status})"
+    return f"{type(error).__name__}: {error}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ from drills.errors import DrillError, RunbookStepFailed
 from drills.timeline import Timeline
 from infra.retry import RetryPolicy
 
-__all__ = ["FailoverTarget", "RunbookContext", "RunbookStep", "StepResult", "execute"]
+__all__ = ["FailbackTarget", "FailoverTarget", "RunbookContext", "RunbookStep", "StepResult",
+           "execute"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,16 @@ class FailoverTarget:
     hosted_zone_id: str
     app_dns_name: str
     health_check_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FailbackTarget(FailoverTarget):
+    """What the failback acts on besides the failover's targets, read from the deployment."""
+
+    primary_db_id: str = ""
+    primary_alb_dns: str = ""
+    primary_efs_id: str = ""
+    dr_efs_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +118,8 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
 def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline,
               progress: Callable[[str], None]) -> StepResult:
     started = timeline.record("runbook.step.started", step=step.name, region=step.region).t
-    progress(f"runbook step {step.name} in {step.region}: {step.description}")
     try:
+        progress(f"runbook step {step.name} in {step.region}: {step.description}")
         step.action(ctx)
     except (BotoCoreError, ClientError, DrillError, requests.RequestException) as exc:
         message, code = _explain(exc)
@@ -117,6 +128,12 @@ def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline,
                         status="failed", duration_s=round(end - started, 3), error=message)
         progress(f"runbook step {step.name} FAILED after {end - started:.0f}s: {message}")
         raise RunbookStepFailed(message, step=step.name, code=code) from exc
+    except BaseException as exc:  # interrupted or crashed: the journal still closes the step
+        status = "aborted" if isinstance(exc, KeyboardInterrupt) else "crashed"
+        timeline.record("runbook.step.finished", step=step.name, region=step.region,
+                        status=status, duration_s=round(ctx.clock.now() - started, 3),
+                        error=f"{type(exc).__name__}: {exc}")
+        raise
     end = ctx.clock.now()
     timeline.record("runbook.step.finished", step=step.name, region=step.region, status="ok",
                     duration_s=round(end - started, 3))

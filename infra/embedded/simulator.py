@@ -20,21 +20,35 @@ from drills.clock import Clock
 from drills.config import Settings
 from infra.canary.app import CanaryApp, CanaryServer
 from infra.embedded import moto_state
-from infra.embedded.dataplane import Outages, RegionDatabase, Replicator
+from infra.embedded.dataplane import Outages, RegionDatabase, Replicator, StoredMarker
+from infra.embedded.failback import FailbackReplication
+from infra.embedded.faultplane import FaultPlane
+from infra.embedded.fis_effects import FisEffects
 from infra.embedded.latency import LatencyModel
 from infra.embedded.moto_ext import transitions
+from infra.embedded.moto_ext.cfn_created import STACK_CREATED
 from infra.embedded.moto_ext.ecs_tasks import SCALE, SCALED_DOWN
+from infra.embedded.moto_ext.elasticache_failover import FAILOVER as CACHE_FAILOVER
+from infra.embedded.moto_ext.rds_failover import FAILOVER as DB_FAILOVER
 from infra.embedded.moto_ext.rds_promote import PROMOTE
+from infra.embedded.moto_ext.rds_replica_events import DELETED, REPLICA_CREATED
 from infra.embedded.moto_ext.route53_health import CHANGE
-from infra.embedded.resolver import DnsAnswer, DnsHistory
+from infra.embedded.replica_lag_metric import ReplicaLagMetric
+from infra.embedded.resolver import AppDns
 from infra.embedded.scheduler import Scheduler
-from infra.embedded.truth import Component, Fact, GroundTruth, TruthLog, first_recovery
+from infra.embedded.truth import (
+    Component,
+    Fact,
+    GroundTruth,
+    TruthLog,
+    data_at_risk,
+    data_loss,
+    first_recovery,
+)
 
 __all__ = ["RegionSimulator", "ResolveError"]
 
 log = logging.getLogger(__name__)
-
-_MAX_CNAME_CHAIN = 8
 
 
 class ResolveError(LookupError):
@@ -82,12 +96,14 @@ class RegionSimulator:
         self._data_dir = data_dir
         self._own_dir: Path | None = None
         self._outages = Outages()
-        self._dns = DnsHistory()
+        self._dns = AppDns((settings.primary_region, settings.dr_region), self._truth_record)
         self._detect: dict[tuple[str, float], float] = {}
         self._regions: dict[str, _Region] = {}
         self._scheduler: Scheduler | None = None
         self._truth: TruthLog | None = None
         self._replicator: Replicator | None = None
+        self._plane: FaultPlane | None = None
+        self.failback: FailbackReplication | None = None  # reverse replication, once started
         self._context: transitions.TransitionContext | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -108,10 +124,23 @@ class RegionSimulator:
             scheduler=self._scheduler, latency=self.latency, outages=self._outages,
             truth=self._truth,
         )
+        self._plane = FaultPlane(
+            clock=self.clock, latency=self.latency, scheduler=self._scheduler,
+            truth=self._truth, replicator=self._replicator, regions=self._regions,
+            refresh=self._refresh,
+        )
+        self.failback = FailbackReplication(
+            settings=s, regions=self._regions, forward=self._replicator, scheduler=self._scheduler,
+            latency=self.latency, outages=self._outages, truth=self._truth, refresh=self._refresh)
         self._seed()
+        self._fis = FisEffects(stacks={s.primary_stack: s.primary_region,
+                                       s.dr_stack: s.dr_region},
+                               down=self.region_down, up=self.region_up)
+        ReplicaLagMetric(scheduler=self._scheduler, region=s.dr_region, replica_id=s.replica_id,
+                         lag=self.replica_lag_seconds).start(self.clock.now())
         self._context = transitions.TransitionContext(
             clock=self.clock, latency=self.latency, scheduler=self._scheduler,
-            observer=self._on_transition, health=self,
+            observer=self._on_transition, health=self, api_faults=self._plane,
         )
         transitions.activate(self._context)
         self._truth.record("simulator.started", regions=list(self._regions),
@@ -156,7 +185,7 @@ class RegionSimulator:
         database = RegionDatabase(
             folder / f"{name}.sqlite", region=name, clock=self.clock,
             problems=lambda: self._write_problems(name),
-            on_commit=self._ship if is_primary else (lambda row: None),
+            on_commit=self._ship if is_primary else self._dr_commit,
         )
         self._regions[name] = _Region(name, db_id, cluster, service, CanaryServer(
             CanaryApp(region=name, health=_RegionHealth(self, name), store=database)
@@ -166,26 +195,41 @@ class RegionSimulator:
         assert self._replicator is not None
         self._replicator.ship(row)  # type: ignore[arg-type]
 
+    def _dr_commit(self, row: StoredMarker) -> None:
+        if self.failback is not None:  # written in DR after a failover: replicate it back
+            self.failback.on_dr_commit(row)
+
     def _seed(self) -> None:
         """Record each region's starting health and every existing DNS record."""
         t = self.clock.now()
         for region in self._regions.values():
             for component, problems in self._components(region).items():
                 self._require_truth().fact(Fact(t, region.name, component, not problems))
-        for zone in moto_state.zone_ids():
-            for record in moto_state.zone_records(zone):
-                self._dns.add(record.name, DnsAnswer(0.0, record.value, record.ttl))
+        self._dns.seed()
 
     # -- health ------------------------------------------------------------------------
 
     def _components(self, region: _Region) -> dict[Component, tuple[str, ...]]:
+        zonal = self._plane.zone_problems(region.name) if self._plane is not None else {}
         return {
             "up": ("region is down",) if self._outages.is_down(region.name, self.clock.now())
             else (),
             "tasks": moto_state.service_problems(region.name, region.cluster, region.service),
-            "database": moto_state.database_problems(region.name, region.database_id),
-            "cache": moto_state.cache_problems(region.name),
+            "database": moto_state.database_problems(region.name, region.database_id)
+            + zonal.get("database", ()),
+            "cache": moto_state.cache_problems(region.name) + zonal.get("cache", ()),
         }
+
+    def _refresh(self, region: str, t: float) -> None:
+        """Record a fact for every component of ``region`` whose health changed by ``t``."""
+        target = self._regions.get(region)
+        if target is None:
+            return
+        truth = self._require_truth()
+        latest = {f.component: f.ok for f in truth.facts() if f.region == region}
+        for component, problems in self._components(target).items():
+            if latest.get(component) != (not problems):
+                truth.fact(Fact(t, region, component, not problems))
 
     def health_problems(self, region: str) -> tuple[str, ...]:
         """Why ``region`` cannot serve now (empty when healthy), from moto and the outages."""
@@ -194,7 +238,8 @@ class RegionSimulator:
 
     def _write_problems(self, region: str) -> tuple[str, ...]:
         found = self._components(self._region(region))
-        return found["up"] + found["database"]
+        # No task behind the load balancer: it answers 503, so no write reaches the database.
+        return found["up"] + found["tasks"] + found["database"]
 
     def _region(self, region: str) -> _Region:
         try:
@@ -235,6 +280,13 @@ class RegionSimulator:
         self._region(region)
         return self._outages.is_down(region, self.clock.now())
 
+    @property
+    def fault_plane(self) -> FaultPlane:
+        """The fault controls (zones, tasks, replication, DNS) of the running simulator."""
+        if self._plane is None:
+            raise RuntimeError("simulator not started")
+        return self._plane
+
     def replica_lag_seconds(self) -> float:
         """The DR replica's ReplicaLag now, as CloudWatch would report it (-1: stopped)."""
         if self._replicator is None:
@@ -251,30 +303,10 @@ class RegionSimulator:
         return self.url(region)
 
     def _serving_region(self, hostname: str, t: float, *, live: bool = False) -> str | None:
-        albs = moto_state.alb_regions(tuple(self._regions))
-        name = hostname.lower().rstrip(".")
-        for _ in range(_MAX_CNAME_CHAIN):
-            if name in albs:
-                return albs[name]
-            if live and not self._dns.known(name):
-                record = moto_state.find_record(name)
-                if record is not None:  # created before the simulator started watching
-                    self._dns.add(name, DnsAnswer(0.0, record.value, record.ttl))
-            answer = self._dns.cached(name, t)
-            if answer is None:
-                return None
-            name = answer.value
-        return None
+        return self._dns.serving_region(hostname, t, live=live)
 
-    def _on_zone_change(self, zone_id: str, changed_at: float, visible_at: float) -> None:
-        for record in moto_state.zone_records(zone_id):
-            answer = DnsAnswer(visible_at, record.value, record.ttl)
-            if self._dns.add(record.name, answer):
-                self._require_truth().record(
-                    "dns.change", t=changed_at, name=record.name, value=record.value,
-                    ttl=record.ttl, visible_at=visible_at,
-                    effective_at=self._dns.effective_times(record.name)[-1],
-                )
+    def _truth_record(self, kind: str, **fields: object) -> None:
+        self._require_truth().record(kind, **fields)  # type: ignore[arg-type]
 
     # -- transitions from the moto extensions ------------------------------------------
 
@@ -285,11 +317,18 @@ class RegionSimulator:
                      region=event.region, started_at=event.started_at,
                      completed_at=event.completed_at, due_at=event.due_at, detail=event.detail)
         if event.kind == CHANGE and event.completed_at is None and event.due_at is not None:
-            self._on_zone_change(event.subject, event.started_at, event.due_at)
+            self._dns.on_zone_change(event.subject, event.started_at, event.due_at)
         elif event.kind == PROMOTE:
             self._on_promote(event)
         elif event.kind in (SCALE, SCALED_DOWN) and event.completed_at is not None:
             self._on_scale(event, event.completed_at)
+        elif event.kind in (DB_FAILOVER, CACHE_FAILOVER, STACK_CREATED):
+            at = event.started_at if event.completed_at is None else event.completed_at
+            self._refresh(event.region, at)
+        else:
+            self._fis.on_event(event)  # FIS experiments on the aws backend; others ignored
+        if event.kind in (PROMOTE, REPLICA_CREATED, DELETED) and self.failback is not None:
+            self.failback.on_event(event)
 
     def _on_promote(self, event: transitions.TransitionEvent) -> None:
         region = self._regions.get(event.region)
@@ -330,53 +369,45 @@ class RegionSimulator:
 
     # -- ground truth ------------------------------------------------------------------
 
-    def ground_truth(self) -> GroundTruth:
-        """What really happened so far: outage, recovery, RTO, RPO and lost writes."""
+    def ground_truth(self, *, region: str | None = None,
+                     since: float | None = None) -> GroundTruth:
+        """What really happened so far: outage, recovery, RTO, RPO and lost writes.
+
+        By default the region-loss account: from the primary's first outage to recovery in
+        DR, data loss against DR. With ``region`` and ``since``: recovery of ``region`` itself
+        from drill time ``since`` (an in-region fault), data loss against its own database.
+        """
         primary, dr = self.settings.primary_region, self.settings.dr_region
         truth = self._require_truth()
-        outage = self._outages.first_down(primary)
+        survivors = region or dr
+        outage = self._outages.first_down(primary) if region is None else since
         recovered = None
         app = self._app_name()
         if outage is not None and app is not None:
             recovered = first_recovery(
-                truth.facts(), region=dr, since=outage,
+                truth.facts(), region=survivors, since=outage,
                 serving_region=lambda t: self._serving_region(app, t),
-                extra_times=self._dns.effective_times(app),
+                extra_times=self._dns.history.effective_times(app),
             )
-        result = self._data_loss(outage, recovered)
+        cutoff = outage if outage is not None else self.clock.now()
+        result = data_loss(self._regions[primary].database.db.rows(),
+                           self._regions[survivors].database.db.rows(), primary=primary,
+                           cutoff=cutoff, outage=outage, recovered=recovered)
         truth.record("ground_truth", outage_start=outage, recovered_at=recovered,
                      rto_seconds=result.rto_seconds, rpo_seconds=result.rpo_seconds,
-                     lost_markers=list(result.lost_seqs))
+                     lost_markers=list(result.lost_seqs), region=survivors)
         return result
 
-    def _app_name(self) -> str | None:
-        if self.app_name is not None:
-            return self.app_name
-        primary = self.settings.primary_region
-        for name in self._dns.names():
-            first = self._dns.authoritative(name, 0.0)
-            albs = moto_state.alb_regions(tuple(self._regions))
-            if first is not None and albs.get(first.value) == primary:
-                return name
-        return None
+    def data_at_risk(self, t: float, *, applied_by: float | None = None,
+                     committed_by: float | None = None) -> float:
+        """Drill seconds of primary writes committed by ``t`` not applied in DR by ``t``:
+        what a region loss at ``t`` would cost (see :func:`~infra.embedded.truth.data_at_risk`)."""
+        if self._replicator is None:
+            raise RuntimeError("simulator not started")
+        rows = self._regions[self.settings.primary_region].database.db.rows()
+        return data_at_risk(rows, dict(self._replicator.applied_at),
+                            primary=self.settings.primary_region, t=t, applied_by=applied_by,
+                            committed_by=committed_by)
 
-    def _data_loss(self, outage: float | None, recovered: float | None) -> GroundTruth:
-        primary, dr = self.settings.primary_region, self.settings.dr_region
-        cutoff = outage if outage is not None else self.clock.now()
-        sent = [r for r in self._regions[primary].database.db.rows()
-                if r.origin == primary and r.committed_at <= cutoff]
-        landed = {r.seq: r for r in self._regions[dr].database.db.rows() if r.origin == primary}
-        lost = tuple(sorted(r.seq for r in sent if r.seq not in landed))
-        # Which writes were lost is decided by commit time; how much time they span is read
-        # from the writes' own timestamps, as an application compares its newest row in DR
-        # with its newest row written (and as the drill's marker measurement does).
-        last = max((r.written_at for r in sent), default=None)
-        newest = max((r.written_at for r in landed.values()), default=None)
-        rpo = 0.0 if not lost else (last or 0.0) - (newest or 0.0)
-        return GroundTruth(
-            outage_start=outage, recovered_at=recovered,
-            rto_seconds=None if outage is None or recovered is None else recovered - outage,
-            rpo_seconds=rpo, lost_seqs=lost, last_committed_at=last, newest_applied_at=newest,
-            committed={r.seq: r.written_at for r in sent},
-            applied=frozenset(landed) & {r.seq for r in sent},
-        )
+    def _app_name(self) -> str | None:
+        return self.app_name or self._dns.app_name(self.settings.primary_region)

@@ -29,6 +29,7 @@ EARLIER_FILES = {
     "MANIFEST.sha256": "0" * 64 + "  evidence.json\n",
 }
 AWS_ONLY = 'allowed_accounts = ["111122223333"]\n'
+MOTO_ACCOUNT = 'allowed_accounts = ["123456789012"]\n'
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Case:
     exit_code: int = 2
     files: dict[str, str] = field(default_factory=dict)
     no_credentials: bool = False
+    aws_endpoint: bool = False  # the aws backend's calls go to the test's moto server
 
 
 CASES = {
@@ -85,9 +87,21 @@ CASES = {
     "no-credentials": Case(("--config", "drill.toml", "plan", "drill.feature", "--backend", "aws"),
                            "no AWS credentials", files={"drill.toml": AWS_ONLY},
                            no_credentials=True),
-    "aws-backend-run": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--backend", "aws", "--out", "runs"),
+    "aws-backend-deploy": Case(
+        ("--config", "drill.toml", "deploy", "--backend", "aws"),
         "not available on the aws backend in this version", files={"drill.toml": AWS_ONLY}),
+    "aws-run-no-credentials": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--backend", "aws", "--out", "runs"),
+        "no AWS credentials", files={"drill.toml": AWS_ONLY}, no_credentials=True),
+    "aws-run-account-not-allowlisted": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--backend", "aws", "--out", "runs"),
+        "account '123456789012' is not in allowed_accounts ['111122223333']", exit_code=3,
+        files={"drill.toml": AWS_ONLY}, aws_endpoint=True),
+    "aws-run-stack-does-not-exist": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--backend", "aws", "--out", "runs"),
+        "stack 'streamflix-dr-primary-neverdeployed' does not exist in eu-west-2",
+        files={"drill.toml": MOTO_ACCOUNT + 'environment_suffix = "neverdeployed"\n'},
+        aws_endpoint=True),
     "account-not-allowlisted": Case(
         ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
         "account '123456789012' (the embedded backend's) is not in allowed_accounts "
@@ -97,6 +111,10 @@ CASES = {
                              files={"notes.txt": "a regular file\n"}),
     "out-under-proc": Case(("run", "drill.feature", "--out", "/proc/drill-runs"),
                            "cannot write run folders to '/proc/drill-runs'"),
+    "up-countdown-without-scenario": Case(("up", "--inject-after", "5", "--out", "runs"),
+                                          "--inject-after needs --scenario region-loss"),
+    "inject-without-drill-up": Case(("inject", "--runs", "runs"),
+                                    "no `drill up` is running under 'runs'"),
 }
 
 
@@ -116,8 +134,11 @@ def _snapshot(runs: Path) -> dict[str, bytes]:
             for p in sorted(runs.rglob("*"))}
 
 
-def _env(case: Case, folder: Path) -> dict[str, str]:
+def _env(case: Case, folder: Path, moto: str) -> dict[str, str]:
     env = drill_env()
+    if case.aws_endpoint:  # boto3 honours AWS_ENDPOINT_URL, as the aws CLI does
+        env.update(AWS_ENDPOINT_URL=moto, AWS_ACCESS_KEY_ID="testing",
+                   AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="eu-west-2")
     if case.no_credentials:
         # Nothing botocore could find: no variables, empty files, no instance metadata.
         empty = folder / "empty-aws-file"
@@ -143,7 +164,7 @@ def _run(case: Case, folder: Path, moto: str) -> Outcome:
     _prepare(case, folder)
     before = _snapshot(folder / "runs")
     args = [a.replace("{moto}", moto) for a in case.args]
-    result = subprocess.run(drill_command(*args), cwd=folder, env=_env(case, folder),
+    result = subprocess.run(drill_command(*args), cwd=folder, env=_env(case, folder, moto),
                             capture_output=True, text=True, timeout=120, check=False,
                             stdin=subprocess.DEVNULL)
     return Outcome(result, case.expected.replace("{moto}", moto), before,

@@ -9,9 +9,6 @@ truth, measured RPO within one marker interval, on every seed.
 from __future__ import annotations
 
 import io
-import json
-import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,8 @@ from drills.runbooks.failover import failover_steps
 from drills.scenario import region_loss
 from drills.summary import print_summary
 from reports import publish
+from tests.leftovers import Leftovers
+from tests.leftovers import journal as _journal
 
 __all__: list[str] = []
 
@@ -38,69 +37,6 @@ SEEDS = range(1, 11)
 def _settings(tmp_path: Path, **overrides):
     return load_settings(overrides={"runs_dir": tmp_path / "runs", "time_scale": TIME_SCALE,
                                     **overrides})
-
-
-def _journal(drill) -> list[dict]:
-    lines = (drill.run_dir / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
-
-
-def _listening_inodes() -> set[str]:
-    """Inodes of TCP sockets in LISTEN state (any process in this network namespace)."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table, encoding="ascii") as fh:
-            for row in fh.readlines()[1:]:
-                fields = row.split()
-                if fields[3] == "0A":  # TCP_LISTEN
-                    found.add(fields[9])
-    return found
-
-
-def _own_socket_inodes() -> set[str]:
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue  # closed between listdir and readlink
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:["):-1])
-    return inodes
-
-
-def _children() -> set[str]:
-    kids: set[str] = set()
-    for task in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
-            kids.update(fh.read().split())
-    return kids
-
-
-class Leftovers:
-    """What a run may leave behind: threads, listening sockets, child processes."""
-
-    def __init__(self) -> None:
-        self.threads = set(threading.enumerate())
-        self.listening = _own_socket_inodes() & _listening_inodes()
-        self.children = _children()
-
-    def assert_none_since(self, drill) -> None:
-        """Nothing this process started since the baseline is still running or listening."""
-        threads = [t for t in threading.enumerate() if t not in self.threads and t.is_alive()]
-        assert not threads, f"threads left running: {[t.name for t in threads]}"
-        listening = (_own_socket_inodes() & _listening_inodes()) - self.listening
-        assert not listening, f"{len(listening)} listening socket(s) left open"
-        assert _children() - self.children == set(), "child processes left behind"
-        started = next(e for e in _journal(drill) if e["kind"] == "run.started")
-        assert started  # the run really started, so the checks above were meaningful
-        moto = drill.backend
-        assert moto is not None and moto.moto is None and moto.simulator is None
-        events = _journal(drill)
-        injected = [e for e in events if e["kind"] == "fault.injected"]
-        reverted = [e for e in events if e["kind"] == "fault.reverted" and e.get("verified")]
-        assert len(reverted) == len(injected), f"injected {injected}, reverted {reverted}"
-        assert not drill.backend.clients.lost_regions
 
 
 @pytest.mark.parametrize("seed", SEEDS)
