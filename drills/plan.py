@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.actions import ApiCall, FaultEffects, is_mutating
-from drills.config import Settings, check_scenario_regions
+from drills.config import Settings, check_scenario_regions, load_settings
 from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultContext, FaultRegistry, default_registry
 from drills.fis import EXPERIMENT_EFFECTS, FisTemplate, fis_template
+from drills.runbooks.failback import failback_steps
 from drills.runbooks.failover import failover_steps
 from drills.safety import GUARD_CALLS, TargetGuard
 
@@ -163,6 +164,12 @@ class Planner:
         """Note the objectives the run would be judged against."""
         self.objectives = (rto_seconds, rpo_seconds)
 
+    def set_latency(self, name: str, seconds: float) -> None:
+        """Check a pinned latency figure as a run would (ConfigError when it is unknown)."""
+        self.settings = load_settings(overrides={**self.settings.model_dump(),
+                                                 "latency": {**self.settings.latency,
+                                                             name: seconds}})
+
     def expect_regions(self, *, primary: str | None = None, dr: str | None = None) -> None:
         """Refuse a scenario whose regions differ from the configured ones, as a run does."""
         check_scenario_regions(self.settings, primary=primary, dr=dr)
@@ -188,7 +195,7 @@ class Planner:
     def inject(self, fault_name: str, **options: Any) -> None:
         """Phase inject: the fault, its revert, and on the aws backend its FIS experiment."""
         s = self.settings
-        ctx = FaultContext(None, None, s.primary_region, s.dr_region)
+        ctx = FaultContext(None, None, s.primary_region, s.dr_region, settings=s)
         # Constructing the fault validates its options and names its target; it acts on
         # nothing until inject() is called, and the plan never calls it.
         fault = self.registry.create(fault_name, ctx, **options)
@@ -214,14 +221,39 @@ class Planner:
         """Phases decide and failover: the runbook's steps with the calls each makes."""
         s = self.settings
         self._add("decide", f"wait the decision delay of {s.decide_delay_s:g}s")
-        steps = failover_steps(s.dr_region)
+        self._runbook("failover", failover_steps(s.dr_region))
+
+    def region_back(self, region: str) -> None:
+        """Phase region-back: revert the region's outage now (closing then skips it)."""
+        found = [f for f in self._faults if f[0].name == "region-outage"
+                 and f[0].target == region]
+        for planned, effects in found:
+            self._faults.remove((planned, effects))
+            self._add("region-back", f"revert {planned.name} on {region}: {planned.revert}; "
+                      "the marker writer continues its numbering", effects.revert_calls,
+                      default=region)
+
+    def fail_back(self) -> None:
+        """Phase failback: the failback runbook's steps with the calls each makes."""
+        s = self.settings
+        self._runbook("failback", failback_steps(s.primary_region, s.dr_region))
+
+    def measure_failback(self, region: str) -> None:
+        """Phases failback-recovery and measure-failback: downtime and RPO in ``region``."""
+        self._add("failback-recovery", f"wait for {self.settings.recovery_consecutive} healthy "
+                  f"probes served by {region}")
+        self._add("measure-failback", "stop the marker writer, read the markers in the primary "
+                  "database and compute the failback's downtime and RPO",
+                  (ApiCall("http", "GET /markers", "<AppDNSName output>", "primary"),))
+
+    def _runbook(self, phase: str, steps: tuple[Any, ...]) -> None:
         actions: list[PlannedAction] = []
         for step in steps:
-            actions += self._actions("failover", step.calls, default=step.region, step=step.name)
+            actions += self._actions(phase, step.calls, default=step.region, step=step.name)
             if not step.calls:  # shown all the same, so every runbook step is in the plan
-                actions.append(PlannedAction("failover", step.region, "-", "(no AWS call)",
+                actions.append(PlannedAction(phase, step.region, "-", "(no AWS call)",
                                              step.description, False, step.name))
-        self.phases.append(PlannedPhase("failover", "run the failover runbook: " + ", ".join(
+        self.phases.append(PlannedPhase(phase, f"run the {phase} runbook: " + ", ".join(
             step.name for step in steps), tuple(actions)))
 
     def await_recovery(self) -> None:
@@ -235,6 +267,30 @@ class Planner:
         self._add("measure", "stop the marker writer, read the markers that survived in DR "
                   "and compute RTO and RPO",
                   (ApiCall("http", "GET /markers", "<AppDNSName output>", "dr"),))
+
+    def recover_in(self, region: str) -> None:
+        """Phases recovery and measure for a fault that needs no failover (drills.outcomes)."""
+        s = self.settings
+        self._add("recovery", f"wait for {s.recovery_consecutive} healthy probes served by "
+                  f"{region} after the first failed one (no failover)")
+        self._measure_in(region)
+
+    def stays_up(self, region: str) -> None:
+        """Phase measure: RTO and RPO in ``region``, where no probe may have failed."""
+        self._measure_in(region, "no probe after the fault may have failed; ")
+
+    def watch_replication(self, region: str) -> None:
+        """Phase watch-replication: the data at risk in DR, sampled until back in the RPO."""
+        self._add("watch-replication", f"every {self.settings.probe_interval_s:g}s read the "
+                  f"markers in {region} and the replica lag, until the data at risk is back "
+                  "within the RPO objective after exceeding it",
+                  (ApiCall("http", "GET /markers", "<DR ALBDNSName output>", "dr"),))
+
+    def _measure_in(self, region: str, note: str = "") -> None:
+        call = ApiCall("http", "GET /markers", "<AppDNSName output>",
+                       "dr" if region == self.settings.dr_region else "primary")
+        self._add("measure", f"{note}stop the marker writer, read the markers in {region} and "
+                  "compute RTO and RPO there", (call,))
 
     # -- the deployer, for scenarios that deploy without a drill -----------------------------
 

@@ -15,6 +15,11 @@ def _(drill: Drill, rto: float, rpo: float) -> None:
     drill.set_objectives(rto_seconds=rto, rpo_seconds=rpo)
 
 
+@given(parsers.parse("the replica promotion takes {seconds:g} seconds"))
+def _(drill: Drill, seconds: float) -> None:
+    drill.set_latency("rds_promote", seconds)
+
+
 @given(parsers.parse("the StreamFlix warm standby is deployed with {primary} as primary and "
                      "{dr} as DR"))
 def _(drill: Drill, primary: str, dr: str) -> None:
@@ -58,3 +63,13 @@ def _(drill: Drill) -> None:
     r = drill.require_result()
     assert r.rpo_seconds <= r.objectives.rpo_seconds, (
         f"RPO {r.rpo_seconds:.1f}s > objective {r.objectives.rpo_seconds:.1f}s")
+
+
+@then(parsers.parse("the RTO objective is {outcome}"))
+def _(drill: Drill, outcome: str) -> None:
+    r = drill.require_result()
+    met = r.rto_seconds <= r.objectives.rto_seconds
+    assert outcome in ("met", "missed"), f"expected 'met' or 'missed', got {outcome!r}"
+    assert met == (outcome == "met"), (
+        f"RTO {r.rto_seconds:.1f}s vs objective {r.objectives.rto_seconds:.0f}s: expected "
+        f"the objective to be {outcome}")

@@ -52,6 +52,16 @@ def _checks_only(p: Planner, **_: Any) -> None:
     """A Then step that asserts on what earlier steps read: no action of its own."""
 
 
+def _stalls(p: Planner, region: str, seconds: int) -> None:
+    p.expect_regions(dr=region)
+    p.inject("replication-lag", seconds=seconds)
+
+
+def _partition(p: Planner, primary: str, dr: str, seconds: int) -> None:
+    p.expect_regions(primary=primary, dr=dr)
+    p.inject("region-partition", seconds=seconds)
+
+
 # Step definition (its text exactly as in steps/*_steps.py) -> what the step makes the drill
 # do, mirroring the step's body. tests/unit/test_planner.py fails when a step definition has
 # no entry here or an entry matches no step definition.
@@ -67,6 +77,36 @@ STEP_PLANS: dict[str, PlanFn] = {
     "the application is served from {region}": _served,
     "the RTO is within its objective": _checks_only,
     "the RPO is within its objective": _checks_only,
+    "the replica promotion takes {seconds:g} seconds":
+        lambda p, seconds: p.set_latency("rds_promote", seconds),
+    "the RTO objective is {outcome}": _checks_only,
+    # steps/fault_steps.py
+    "the availability zone {az} is lost": lambda p, az: p.inject("az-loss", az=az),
+    "the primary database instance fails": lambda p: p.inject("database-failure"),
+    "the primary cache node fails": lambda p: p.inject("cache-node-failure"),
+    "{count:d} of the application's tasks crash":
+        lambda p, count: p.inject("ecs-task-crash", count=count),
+    "replication to {region} stalls for {seconds:d} seconds": _stalls,
+    "the network between {primary} and {dr} is cut for {seconds:d} seconds": _partition,
+    "Route 53 takes {seconds:d} seconds longer than usual to apply DNS changes":
+        lambda p, seconds: p.inject("dns-change-slow", seconds=seconds),
+    "Route 53 refuses the next {times:d} DNS changes":
+        lambda p, times: p.inject("dns-change-failing", times=times),
+    "the application recovers in {region} without failing over":
+        lambda p, region: p.recover_in(region),
+    "the application stays up in {region}": lambda p, region: p.stays_up(region),
+    "no saved write is lost": _checks_only,
+    "the data at risk in {region} grows beyond the RPO objective":
+        lambda p, region: p.watch_replication(region),
+    "it is back within the RPO objective within {minutes:d} minutes": _checks_only,
+    "the replica reports replication stopped": _checks_only,
+    "the failover runbook retried each refused DNS change": _checks_only,
+    # steps/failback_steps.py
+    "the region {region} is back": lambda p, region: p.region_back(region),
+    "the on-call team runs the failback runbook": lambda p: p.fail_back(),
+    "the application is back in {region}": lambda p, region: p.measure_failback(region),
+    "no write made after the failover is lost": _checks_only,
+    "the failback's downtime is under {minutes:d} minutes": _checks_only,
     # steps/deploy_steps.py
     "the StreamFlix warm standby is deployed": lambda p: p.deploy(),
     "both stacks are complete": lambda p: p.inspect(),
@@ -157,8 +197,8 @@ def _match(step: Any, defs: tuple[StepFunctionContext, ...], path: Path,
     raise ConfigError(
         f"{path}:{step.line_number}: no step definition matches {step.keyword} "
         f"{step.name!r} (scenario {scenario!r}); a drill can neither plan nor run it. Use a "
-        "step of steps/drill_steps.py or steps/deploy_steps.py, or define the new one there "
-        "and in steps/planner.py")
+        "step of steps/drill_steps.py, steps/fault_steps.py or steps/deploy_steps.py, or define "
+        "the new one there and in steps/planner.py")
 
 
 def plan_feature(matched: FeatureSteps, planner: Callable[[], Planner]) -> tuple[ScenarioPlan, ...]:

@@ -1,4 +1,7 @@
-"""Binds every scenario under features/ as a test."""
+"""Binds every scenario of features/*.feature as a test.
+
+features/faults/ is bound in test_fault_features, features/sweeps/ in test_latency_sweep.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +9,6 @@ from pathlib import Path
 
 from pytest_bdd import scenarios
 
-scenarios(str(Path(__file__).resolve().parents[2] / "features"))
+FEATURES = Path(__file__).resolve().parents[2] / "features"
+
+scenarios(*sorted(str(p) for p in FEATURES.glob("*.feature")))

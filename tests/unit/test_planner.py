@@ -53,3 +53,22 @@ def test_the_embedded_plan_keeps_the_drill_order_and_reads_no_target():
     assert -1 not in positions and positions == sorted(positions), \
         dict(zip(order, positions, strict=True))
     assert "target: not read" in text
+
+
+FAULT_FEATURES = {"az_loss": "az-loss", "database_failure": "database-failure",
+                  "cache_node_failure": "cache-node-failure", "ecs_task_crash": "ecs-task-crash",
+                  "replication_lag": "replication-lag", "region_partition": "region-partition",
+                  "dns_change_slow": "dns-change-slow", "dns_change_failing": "dns-change-failing"}
+
+
+def test_every_fault_feature_is_in_the_table_below():
+    assert {p.stem for p in (FEATURES / "faults").glob("*.feature")} == set(FAULT_FEATURES)
+
+
+@pytest.mark.parametrize("stem", sorted(FAULT_FEATURES), ids=sorted(FAULT_FEATURES))
+def test_the_plan_of_a_fault_feature_shows_its_fault_and_its_revert(stem):
+    result = _plan(FEATURES / "faults" / f"{stem}.feature")
+    assert result.exit_code == 0, result.output
+    fault = FAULT_FEATURES[stem]
+    text = " ".join(result.output.split())  # the table wraps long lines
+    assert f"fault {fault} on" in text and f"phase revert: revert {fault} on" in text, text
