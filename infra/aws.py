@@ -69,16 +69,23 @@ class ClientFactory:
             user_agent_extra=DRILL_USER_AGENT,
         )
         self._lost: set[str] = set()
+        self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._observers = list(observers)
         self._errors: tuple[float, random.Random] | None = None
         self.session.events.register("before-send", self._before_send)
 
     def client(self, service: str, region: str) -> Any:
-        """A boto3 client for ``service`` in ``region``."""
-        return self.session.client(
-            service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
-        )
+        """The boto3 client for ``service`` in ``region`` (made once, then shared)."""
+        # Clients are thread-safe and cost ~20 ms to build (a drill asks for dozens); the
+        # session that builds them is not, so building is serialised too.
+        with self._lock:
+            found = self._clients.get((service, region))
+            if found is None:
+                found = self._clients[service, region] = self.session.client(
+                    service, region_name=region, endpoint_url=self.endpoint_url,
+                    config=self._config)
+            return found
 
     def observe(self, observer: Callable[[CallRecord], None]) -> None:
         """Call ``observer((service, operation, region))`` before every request is sent."""
