@@ -25,7 +25,7 @@ __all__: list[str] = []
 
 pytestmark = [pytest.mark.slow, pytest.mark.drill, pytest.mark.region_loss]
 
-SCALE = "60"
+SCALE = "120"
 CONFIG = """backend = "aws"
 allowed_accounts = ["123456789012"]
 fis_role_arn = "arn:aws:iam::123456789012:role/streamflix-fis"

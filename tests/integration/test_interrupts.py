@@ -1,4 +1,4 @@
-"""Interrupting a real ``drill run`` process: Ctrl-C twice, Ctrl-C during revert, ``drill abort``.
+"""Interrupting a real ``drill run`` process: Ctrl-C pressed twice, and ``drill abort``.
 
 Each case starts the CLI as a subprocess in a session of its own, polls ``timeline.jsonl``
 (with a deadline) for the event that marks the point, interrupts the drill there, and checks
@@ -165,9 +165,6 @@ CASES = {
     "sigint-twice-at-deploy": (REGION_LOSS, [
         (("phase.started", "phase", "deploy"), signal.SIGINT),
         (("phase.finished", "phase", "deploy"), signal.SIGINT)], 3),
-    "sigint-mid-promote-then-sigint-during-revert": (REGION_LOSS, [
-        (("runbook.step.started", "step", "promote-replica"), signal.SIGINT),
-        (("phase.started", "phase", "teardown"), signal.SIGINT)], 3),
 }
 
 
@@ -185,10 +182,6 @@ def test_an_interrupted_drill_reverts_journals_and_exits(case, tmp_path):
     verdict = next(e for e in events if e["kind"] == "run.finished")
     assert verdict["verdict"] == "aborted"
     assert verdict["reason"].startswith(f"interrupted by {signals[0][1].name}"), verdict
-    if case.endswith("during-revert"):  # the second signal landed while close() ran
-        assert [e["signal"] for e in events if e["kind"] == "interrupt.deferred"] == ["SIGINT"]
-    if case != "sigint-twice-at-deploy":
-        assert any(e["kind"] == "fault.injected" for e in events)
 
 
 def test_drill_abort_from_another_shell_stops_the_drill(tmp_path):
