@@ -14,9 +14,19 @@ from typing import Any
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
+from drills.actions import ApiCall
 from drills.faults.fis_experiment import ACTIVE_STATES, RUN_TAG, experiment_state
 
-__all__ = ["finish_fis", "fis_leftovers"]
+__all__ = ["CLEANUP_CALLS", "finish_fis", "fis_leftovers"]
+
+# Every call cleanup makes on an account, for the IAM policy (infra/iam).
+CLEANUP_CALLS = (
+    ApiCall("fis", "ListExperiments", "all, kept when tagged DrillRun=<run id>"),
+    ApiCall("fis", "GetExperiment", "<the run's experiment ids>"),
+    ApiCall("fis", "StopExperiment", "<the run's experiments that may still act>"),
+    ApiCall("fis", "ListExperimentTemplates", "all, kept when tagged DrillRun=<run id>"),
+    ApiCall("fis", "DeleteExperimentTemplate", "<the run's experiment templates>"),
+)
 
 
 def _experiments(fis: Any, run_id: str) -> list[dict[str, Any]]:

@@ -53,6 +53,7 @@ EXPERIMENT_EFFECTS = FaultEffects(
         ApiCall("fis", "StopExperiment", "<experiment id>"),
         ApiCall("fis", "GetExperiment", "<experiment id> (until stopped)"),
         ApiCall("fis", "DeleteExperimentTemplate", "<experiment template id>"),
+        ApiCall("fis", "GetExperimentTemplate", "<experiment template id> (read back: gone)"),
     ),
 )
 

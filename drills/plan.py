@@ -44,11 +44,13 @@ __all__ = [
 
 _OUTPUT = re.compile(r"<(?:(primary|DR) )?(\w+) output>")
 # What the preflight gate (drills.preflight) reads before the first fault; ReplicaLag comes
-# from the backend (embedded: the region simulator, no AWS call).
+# from the backend (embedded: the region simulator; aws: CloudWatch, the last call).
 PREFLIGHT_CALLS = (
     ApiCall("rds", "DescribeDBInstances", "{s.replica_id}", "dr"),
     ApiCall("ecs", "DescribeServices", "{s.dr_cluster}/{s.dr_service}", "dr"),
     ApiCall("elbv2", "DescribeLoadBalancers", "<DR ALBDNSName output>", "dr"),
+    ApiCall("cloudwatch", "GetMetricStatistics", "AWS/RDS ReplicaLag of {s.replica_id} "
+            "(aws backend)", "dr"),
 )
 # What the closing phases (revert, teardown) are listed under: they run whatever happened.
 CLOSING = "(after the last step, whatever happened)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from drills.actions import is_mutating
+from drills.audit_facts import AUDIT_CALLS
+from drills.cleanup_fis import CLEANUP_CALLS
 from drills.fis import EXPERIMENT_EFFECTS
 from drills.plan import PREFLIGHT_CALLS
 from drills.runbooks.failback import failback_steps
@@ -23,7 +25,8 @@ PERMISSION_ONLY = {"iam:PassRole"}
 DECLARED = (*GUARD_CALLS, *DEPLOY_CALLS, *TEARDOWN_CALLS, *LEFTOVER_CALLS, *PREFLIGHT_CALLS,
             *(c for step in failover_steps("us-east-1") for c in step.calls),
             *(c for step in failback_steps("eu-west-2", "us-east-1") for c in step.calls),
-            *EXPERIMENT_EFFECTS.inject_calls, *EXPERIMENT_EFFECTS.revert_calls)
+            *EXPERIMENT_EFFECTS.inject_calls, *EXPERIMENT_EFFECTS.revert_calls,
+            *CLEANUP_CALLS, *AUDIT_CALLS)
 
 
 def test_every_declared_call_is_allowed():
