@@ -132,7 +132,7 @@ class Drill:
         # moto, botocore and the stack leave millions of long-lived objects; a full garbage
         # collection over them stops every thread for 0.2-0.5 s, which at 150x is a minute
         # of drill time without a probe. Freezing them keeps collections small while probing.
-        gc.collect()
+        # No collection first: it would be that pause (garbage frozen too is freed in close).
         gc.freeze()
         self._gc_frozen = True
         return self
