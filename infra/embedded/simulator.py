@@ -389,7 +389,10 @@ class RegionSimulator:
                 serving_region=lambda t: self._serving_region(app, t),
                 extra_times=self._dns.history.effective_times(app),
             )
-        cutoff = outage if outage is not None else self.clock.now()
+        # A write in flight as the primary went down can still commit (and be acknowledged)
+        # just after the outage began; while the primary is down, every commit counts.
+        down = region is None and self._outages.is_down(primary, self.clock.now())
+        cutoff = outage if outage is not None and not down else self.clock.now()
         result = data_loss(self._regions[primary].database.db.rows(),
                            self._regions[survivors].database.db.rows(), primary=primary,
                            cutoff=cutoff, outage=outage, recovered=recovered)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 __all__ = ["FAULTS", "failed_over_as_truth_says", "recovered_in_region_as_truth_says",
-           "risk_matches_truth", "stayed_up_as_truth_says", "truth_events"]
+           "risk_matches_truth", "rto_matches_truth", "stayed_up_as_truth_says", "truth_events"]
 
 FAULTS = Path(__file__).resolve().parents[2] / "features" / "faults"
 EPS = 1e-6
@@ -23,8 +23,12 @@ def _recovery_sample(drill, rto_seconds):
     return next(x for x in drill.prober.samples() if abs(x.t - at) < EPS)
 
 
-def _rto_matches_truth(drill):
-    """Measured RTO within the probes' resolution of the simulator's, both ways."""
+def rto_matches_truth(drill):
+    """Measured RTO within the probes' resolution of the simulator's, both ways.
+
+    The resolution is one probe interval plus the recovering probe's own latency: a probe
+    is stamped when it is sent and sees whatever serves when its request arrives.
+    """
     r = drill.require_result()
     truth = r.ground_truth
     assert truth is not None and truth.rto_seconds is not None, "the simulator saw no recovery"
@@ -38,13 +42,13 @@ def _rto_matches_truth(drill):
 
 
 def recovered_in_region_as_truth_says(drill):
-    r, truth = _rto_matches_truth(drill)
+    r, truth = rto_matches_truth(drill)
     assert truth.rto_seconds > 0, "the simulator says users never saw the fault"
     assert truth.lost_seqs == () and r.lost_markers == (), (truth.lost_seqs, r.lost_markers)
 
 
 def stayed_up_as_truth_says(drill):
-    r, truth = _rto_matches_truth(drill)
+    r, truth = rto_matches_truth(drill)
     assert (r.rto_seconds, truth.rto_seconds) == (0.0, 0.0)
 
 
@@ -65,7 +69,7 @@ def risk_matches_truth(drill, watch):
 
 
 def failed_over_as_truth_says(drill):
-    r, truth = _rto_matches_truth(drill)
+    r, truth = rto_matches_truth(drill)
     acked = [x.seq for x in drill.writer.records() if x.acked]
     true_rpo = truth.rpo_over(acked)
     assert true_rpo is not None and abs(r.rpo_seconds - true_rpo) <= (

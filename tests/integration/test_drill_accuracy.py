@@ -2,8 +2,9 @@
 
 Each run deploys the stack on a fresh embedded AWS, loses the primary region, runs the
 seed's failover runbook and measures RTO/RPO with real probes over loopback HTTP. The
-simulator's ground truth is the yardstick: measured RTO within one probe interval of the
-truth, measured RPO within one marker interval, on every seed.
+simulator's ground truth is the yardstick: measured RTO within one probe interval (plus the
+recovering probe's own latency) of the truth, measured RPO within one marker interval, on
+every seed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from drills.runbooks.failover import failover_steps
 from drills.scenario import region_loss
 from drills.summary import print_summary
 from reports import publish
+from tests.features.fault_truth import rto_matches_truth
 from tests.leftovers import Leftovers
 from tests.leftovers import journal as _journal
 
@@ -47,8 +49,7 @@ def test_measured_rto_and_rpo_match_ground_truth(tmp_path, seed):
     result = drill.require_result()
     truth = result.ground_truth
     assert truth is not None and truth.rto_seconds is not None, "simulator saw no recovery"
-    assert abs(result.rto_seconds - truth.rto_seconds) <= settings.probe_interval_s, (
-        f"seed {seed}: measured RTO {result.rto_seconds:.2f}s, truth {truth.rto_seconds:.2f}s")
+    rto_matches_truth(drill)  # within one probe interval plus that probe's own latency
     # The truth over the writes the client saw acknowledged: which of them reached DR is the
     # simulator's knowledge, read from its own databases, not through the app.
     acked = [r.seq for r in drill.writer.records() if r.acked]
