@@ -25,7 +25,8 @@ from drills.safety import TargetGuard
 from infra.aws import CallRecord, ClientFactory
 from infra.retry import RetryHook
 
-__all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "make_backend"]
+__all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "guarded_aws_clients",
+           "make_backend"]
 
 log = logging.getLogger(__name__)
 
@@ -205,36 +206,49 @@ def make_backend(settings: Settings, clock: Clock, run_dir: Path,
     return cls(settings, clock, run_dir, progress, observers=observers)
 
 
-def check_aws_target(settings: Settings) -> str:
-    """Before any run folder exists: credentials, target guard, and both stacks present.
+def guarded_aws_clients(settings: Settings) -> tuple[ClientFactory, str]:
+    """Clients for the account ``settings`` name, gated by a target guard that has passed.
 
-    Returns the account id.
+    Returns the clients and the account id.
 
     Raises:
-        ConfigError: no credentials, or a stack does not exist (exit 2).
+        ConfigError: no credentials (exit 2).
         SafetyRefusal: the target guard refuses the account or the stacks (exit 3).
         DeployError: the AWS endpoint does not answer.
     """
     from botocore.exceptions import BotoCoreError, NoCredentialsError
 
     from drills.errors import ConfigError, DeployError
-    from infra.deploy_common import AwsCalls, stack_summary
 
     s = settings
     where = f"AWS (profile {s.aws_profile or 'from the environment'})"
-    clients = ClientFactory(profile=s.aws_profile, api_timeout_s=s.api_timeout_s)
+    guard = TargetGuard(s)
+    clients = ClientFactory(profile=s.aws_profile, api_timeout_s=s.api_timeout_s,
+                            observers=(guard.gate,))
     try:
-        account = TargetGuard(s).check(clients).account
-        aws = AwsCalls(s, clients, None, None)
-        for region, stack in ((s.primary_region, s.primary_stack), (s.dr_region, s.dr_stack)):
-            if stack_summary(aws, region, stack) is None:
-                raise ConfigError(f"stack {stack!r} does not exist in {region} of account "
-                                  f"{account}: deploy the stacks first (steps 1-6 of the "
-                                  "guide), or fix environment_suffix and the regions in the "
-                                  "config")
+        return clients, guard.check(clients).account
     except NoCredentialsError:
         raise ConfigError(f"no AWS credentials for {where}: set aws_profile in the config file "
                           "or the standard AWS_* environment variables") from None
     except BotoCoreError as exc:
         raise DeployError(f"the AWS endpoint {where} did not answer: {exc}") from exc
+
+
+def check_aws_target(settings: Settings) -> str:
+    """Before any run folder exists: credentials, target guard, and both stacks present.
+
+    Returns the account id. Raises as :func:`guarded_aws_clients`, and ConfigError (exit 2)
+    when a stack does not exist.
+    """
+    from drills.errors import ConfigError
+    from infra.deploy_common import AwsCalls, stack_summary
+
+    s = settings
+    clients, account = guarded_aws_clients(s)
+    aws = AwsCalls(s, clients, None, None)
+    for region, stack in ((s.primary_region, s.primary_stack), (s.dr_region, s.dr_stack)):
+        if stack_summary(aws, region, stack) is None:
+            raise ConfigError(f"stack {stack!r} does not exist in {region} of account "
+                              f"{account}: deploy the stacks first (steps 1-6 of the guide), "
+                              "or fix environment_suffix and the regions in the config")
     return account

@@ -265,24 +265,9 @@ def cleanup(ctx: click.Context, run_dir: Path) -> None:
 
 def _guarded_clients(ctx: click.Context) -> Any:
     """Clients for the aws backend from the config, once the target guard has passed."""
-    from botocore.exceptions import BotoCoreError, NoCredentialsError
+    from drills.backends import guarded_aws_clients
 
-    from drills.errors import ConfigError, DeployError
-    from drills.safety import TargetGuard
-    from infra.aws import ClientFactory
-
-    settings = _settings(ctx, backend="aws")
-    guard = TargetGuard(settings)
-    clients = ClientFactory(profile=settings.aws_profile, api_timeout_s=settings.api_timeout_s,
-                            observers=(guard.gate,))
-    try:
-        guard.check(clients)
-    except NoCredentialsError:
-        raise ConfigError("no AWS credentials to finish the cleanup: set aws_profile in the "
-                          "config file or the standard AWS_* environment variables") from None
-    except BotoCoreError as exc:
-        raise DeployError(f"the AWS endpoint did not answer: {exc}") from exc
-    return clients
+    return guarded_aws_clients(_settings(ctx, backend="aws"))[0]
 
 
 @cli.command()
