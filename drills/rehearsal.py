@@ -20,6 +20,7 @@ import shlex
 import sys
 import termios
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ SCENARIOS = {"region-loss": "Rehearsal: primary region lost, failover by hand"}
 PLAIN = "Live embedded stack (drill up)"
 # How long a rehearsal waits for people to recover the application (real seconds).
 _RECOVERY_WAIT_REAL_S = 24 * 3600.0
+_STEP_S = 0.2  # real seconds between checks for signals while waiting on people
 
 Scenario = Literal["region-loss"]
 
@@ -95,7 +97,14 @@ class InjectTrigger:
             with contextlib.suppress(OSError, termios.error):
                 termios.tcflush(self.key_fd, termios.TCIFLUSH)  # keys pressed while deploying
             watched.append(self.key_fd)
-        ready, _, _ = select.select(watched, [], [], self.after_s)
+        deadline = None if self.after_s is None else time.monotonic() + self.after_s
+        while True:
+            # Short steps: a Ctrl-C the kernel hands to another thread runs its Python handler
+            # only once the main thread runs bytecode again, never inside a blocked select().
+            left = _STEP_S if deadline is None else min(_STEP_S, deadline - time.monotonic())
+            ready, _, _ = select.select(watched, [], [], max(0.0, left))
+            if ready or (deadline is not None and time.monotonic() >= deadline):
+                break
         if self.key_fd in ready:
             os.read(self.key_fd, 4096)
             return "key press"
@@ -143,7 +152,9 @@ def run_up(settings: Settings, *, scenario: Scenario | None, trigger: InjectTrig
         drill.steady_state()
         with _serving(drill, scenario, progress, on_ready) as journal:
             if scenario is None:
-                threading.Event().wait()  # until Ctrl-C or `drill down`
+                forever = threading.Event()
+                while not forever.wait(_STEP_S):  # until Ctrl-C or `drill down` (see wait())
+                    pass
             else:
                 _region_loss(drill, trigger, journal, progress)
                 _linger(drill, linger_s, progress)
