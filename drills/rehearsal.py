@@ -238,7 +238,9 @@ def _linger(drill: Drill, linger_s: float, progress: Callable[[str], None]) -> N
     progress(f"the stack stays up {linger_s:g} s more for your last checks (Ctrl-C or "
              "`drill down` ends it now)")
     try:
-        threading.Event().wait(linger_s)
+        deadline = time.monotonic() + linger_s
+        while time.monotonic() < deadline:  # in steps, so Ctrl-C is handled (see wait())
+            threading.Event().wait(min(_STEP_S, deadline - time.monotonic()))
         by = "timeout"
     except KeyboardInterrupt as exc:  # stopping now is how people say they are done
         by = str(exc) or "SIGINT"
