@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from drills.errors import FaultInjectionError, RevertError
-from drills.measure import measure_rpo, measure_rto, tail_healthy
-from drills.probes import AckedMarker, MarkerWriter, read_markers
+from drills.measure import tail_healthy
+from drills.outcomes import measure_served_by
+from drills.probes import MarkerWriter
 from drills.runbooks.executor import FailbackTarget, StepResult, execute
 from drills.runbooks.failback import FAILBACK_FREEZE_STEP, failback_steps
 
@@ -100,18 +101,9 @@ def await_failback(drill: Any, region: str) -> None:
 
 def measure_failback(drill: Any, region: str, freeze_at: float) -> FailbackResult:
     """Stop the markers, measure the failback's downtime and RPO in ``region``, journal them."""
-    s = drill.settings
     with drill.phase("measure-failback"):
-        drill.writer.stop()
-        timeout = max(1.0, drill.clock.real(s.probe_timeout_s))
-        surviving = read_markers(drill.app_target(), region=region, timeout=timeout)
-        rto = measure_rto(drill.prober.samples(), outage_start=freeze_at, dr_region=region,
-                          consecutive=s.recovery_consecutive)
-        if not rto.outage_confirmed:  # no probe failed: nobody saw the switch
-            rto = dataclasses.replace(rto, rto_seconds=0.0, recovered_at=freeze_at)
-        written = [AckedMarker(r.seq, r.written_at, r.region) for r in drill.writer.records()
-                   if r.acked or r.seq in surviving]
-        rpo = measure_rpo(written, surviving, outage_start=drill.clock.now())
+        rto, rpo, written = measure_served_by(drill, region, since=freeze_at,
+                                              rpo_cutoff=drill.clock.now())
         result = FailbackResult(rto.rto_seconds, rpo.rpo_seconds, freeze_at, rto.recovered_at,
                                 region, len(written), rpo.lost, _truth(drill, freeze_at))
         _journal(drill, result)

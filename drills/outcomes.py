@@ -42,7 +42,7 @@ from drills.probes import AckedMarker, read_marker_times, read_markers
 
 __all__ = ["ReplicationWatch", "RiskSample", "api_retries", "await_recovery_in", "await_samples",
            "data_at_risk",
-           "failed_probes", "measure_in_region", "watch_replication"]
+           "failed_probes", "measure_in_region", "measure_served_by", "watch_replication"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,20 +98,30 @@ def await_recovery_in(drill: Any, region: str) -> None:
 
 def measure_in_region(drill: Any, region: str) -> Any:
     """Stop the markers, measure RTO and RPO in ``region``, judge them (``drill.result``)."""
-    s, start = drill.settings, drill.outage_start
+    start = drill.outage_start
     with drill.phase("measure"):
-        drill.writer.stop()
-        timeout = max(1.0, drill.clock.real(s.probe_timeout_s))
-        surviving = read_markers(drill.app_target(), region=region, timeout=timeout)
-        rto = measure_rto(drill.prober.samples(), outage_start=start, dr_region=region,
-                          consecutive=s.recovery_consecutive)
-        if not rto.outage_confirmed:  # no probe failed: nothing had to recover
-            rto = dataclasses.replace(rto, rto_seconds=0.0, recovered_at=start)
-        written = [AckedMarker(r.seq, r.written_at, r.region) for r in drill.writer.records()
-                   if r.acked or r.seq in surviving]
-        rpo = measure_rpo(written, surviving, outage_start=start)
+        rto, rpo, _written = measure_served_by(drill, region, since=start, rpo_cutoff=start)
         drill.result = _judge(drill, rto, rpo, region)
     return drill.result
+
+
+def measure_served_by(drill: Any, region: str, *, since: float,
+                      rpo_cutoff: float) -> tuple[Any, Any, list[AckedMarker]]:
+    """Stop the markers; the outage from ``since`` until ``region`` served (0 when no probe
+    failed), the writes lost up to ``rpo_cutoff`` as read from ``region``, and the writes."""
+    s = drill.settings
+    drill.writer.stop()
+    timeout = max(1.0, drill.clock.real(s.probe_timeout_s))
+    surviving = read_markers(drill.app_target(), region=region, timeout=timeout,
+                             use_proxies=drill.backend.use_proxies)
+    rto = measure_rto(drill.prober.samples(), outage_start=since, dr_region=region,
+                      consecutive=s.recovery_consecutive)
+    if not rto.outage_confirmed:  # no probe failed: nothing had to recover
+        rto = dataclasses.replace(rto, rto_seconds=0.0, recovered_at=since)
+    # A marker found in the region was committed even if its acknowledgement was lost.
+    written = [AckedMarker(r.seq, r.written_at, r.region) for r in drill.writer.records()
+               if r.acked or r.seq in surviving]
+    return rto, measure_rpo(written, surviving, outage_start=rpo_cutoff), written
 
 
 def _judge(drill: Any, rto: RtoResult, rpo: RpoResult, region: str) -> Any:
