@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
@@ -46,6 +48,18 @@ CallRecord = tuple[str, str, str]  # (service, operation, region)
 DRILL_USER_AGENT = "streamflix-drill"
 
 
+# One loader of botocore's service models for the whole process. Each session would load
+# (and parse) every model it uses again, several hundred milliseconds for EC2 alone, and a
+# process makes a factory per drill; the models are read-only once loaded.
+_LOADER = botocore.loaders.create_loader()
+
+
+def _session(**kwargs: Any) -> boto3.session.Session:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.session.Session(botocore_session=core, **kwargs)
+
+
 class ClientFactory:
     """Builds boto3 clients and can cut off whole regions, like a regional outage."""
 
@@ -58,9 +72,9 @@ class ClientFactory:
         observers: tuple[Callable[[CallRecord], None], ...] = (),
     ) -> None:
         if endpoint_url is not None:
-            self.session = boto3.session.Session(**TEST_CREDENTIALS)
+            self.session = _session(**TEST_CREDENTIALS)
         else:
-            self.session = boto3.session.Session(profile_name=profile)
+            self.session = _session(profile_name=profile)
         self.endpoint_url = endpoint_url
         self._config = Config(
             connect_timeout=api_timeout_s,
