@@ -114,6 +114,11 @@ class EmbeddedBackend:
         """What really happened, from the simulator."""
         return self.simulator.ground_truth()
 
+    def replicated_markers(self, store: str) -> int:
+        """How many primary markers DR's copy of ``store`` (``efs``) holds now, from the
+        simulator (on AWS, EFS's LastReplicatedTimestamp would say when it last synced)."""
+        return 0 if self.simulator is None else int(self.simulator.stores.replicated(store))
+
     def stop(self) -> None:
         """Stop the simulator, then moto; safe to call twice."""
         if self.simulator is not None:

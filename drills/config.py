@@ -91,6 +91,9 @@ class Settings(BaseModel):
 
     rto_objective_s: float = Field(default=900.0, gt=0)
     rpo_objective_s: float = Field(default=5.0, ge=0)
+    # RPO objectives of the other data stores (drills/stores.py); None: reported, not judged.
+    efs_rpo_objective_s: float | None = Field(default=900.0, ge=0)
+    cache_rpo_objective_s: float | None = Field(default=None, ge=0)
 
     seed: int | None = None
     latency: dict[str, float] = Field(default_factory=dict)

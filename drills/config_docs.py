@@ -70,12 +70,20 @@ MEANINGS: dict[str, str] = {
                        "scenario's \"recovery objectives are ...\" step replaces it.",
     "rpo_objective_s": "RPO objective (drill seconds), as `rto_objective_s`. The preflight "
                        "gate refuses a replica lag above the run's RPO objective.",
+    "efs_rpo_objective_s": "RPO objective of the EFS files (drill seconds): AWS states an RPO "
+                           "of up to 15 minutes for EFS replication (latency-model.md F1). "
+                           "Unset: reported, not judged. Also how long a region-loss drill "
+                           "gives EFS to replicate a first marker before the fault.",
+    "cache_rpo_objective_s": "RPO objective of the cache keys (drill seconds). Unset (the "
+                             "default): reported, not judged, because the cache is not "
+                             "replicated (no Global Datastore for T3 nodes, C3) and the app "
+                             "rebuilds it from the database after a failover.",
     "seed": "Seed of the embedded latency model and of `api_error_rate`; unset: drawn per run "
             "and journaled, so the run can be repeated. CLI: `--seed`.",
     "latency": "Fixed durations (drill seconds) for embedded AWS transitions, by name, instead "
                "of the model's draws: `rds_promote`, `fargate_start`, `alb_target_healthy`, "
-               "`route53_propagation`, `route53_health_detect`, `replication_lag`. CLI: "
-               "`--latency NAME=SECONDS` (repeatable).",
+               "`route53_propagation`, `route53_health_detect`, `replication_lag`, `efs_sync`. "
+               "CLI: `--latency NAME=SECONDS` (repeatable).",
     "runs_dir": "Folder that receives one run folder per drill; it must be writable, which "
                 "`drill run` checks before anything starts. CLI: `--out`.",
     "operator": "Who ran the drill, recorded in the journal and the evidence; unset: the "

@@ -42,7 +42,11 @@ def definitions_for(
             f"The canary writes a numbered, timestamped marker every {_fmt(marker_interval)} and "
             "records each acknowledgement. RPO = time of the last acknowledged marker before the "
             "outage - time of the newest marker readable in the DR database after failover. "
-            "Acknowledged markers that are missing are listed by number."
+            "Acknowledged markers that are missing are listed by number. Each marker is also "
+            "written as an EFS file and a cache key, and RPO is measured per data store the "
+            "same way; a replicated store none of whose markers reached DR has no recovery "
+            "point and fails its objective; the cache is not replicated and not judged "
+            "unless given an objective (the app rebuilds it from the database)."
         ),
         pitfalls=(
             "RDS ReplicaLag of -1 means replication is stopped, not zero lag. Clients that cache "

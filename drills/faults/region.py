@@ -16,6 +16,9 @@ class RegionOutage:
     regional AWS API call to it failing as a dead endpoint does."""
 
     name: ClassVar[str] = "region-outage"
+    # The region's data is lost with it: each store keeps only what reached DR, so the drill
+    # first lets each replicated store get a marker to DR (drills.stores).
+    loses_region_data: ClassVar[bool] = True
     # No AWS call: on the embedded backend the region is cut off inside the client factory
     # and the simulator; on the aws backend it maps to a FIS experiment (drills.fis).
     effects: ClassVar[FaultEffects] = FaultEffects(

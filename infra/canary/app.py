@@ -14,11 +14,12 @@ import socket
 import struct
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
+from urllib.parse import parse_qs
 
 __all__ = [
     "CanaryApp",
@@ -72,6 +73,9 @@ class CanaryApp:
     region: str
     health: HealthSource
     store: MarkerStore
+    # The region's other stores by name (``efs``, ``cache``): each acknowledged marker is
+    # written to them too, after the database commit that decides the acknowledgement.
+    stores: Mapping[str, MarkerStore] = field(default_factory=dict)
 
     def get_health(self) -> tuple[int, dict[str, Any]]:
         """Status code and body of ``GET /health``."""
@@ -93,12 +97,30 @@ class CanaryApp:
         except NotWritable as exc:
             body = {"region": self.region, "reasons": list(exc.reasons)}
             return HTTPStatus.SERVICE_UNAVAILABLE, body
+        for store in self.stores.values():
+            store.write(marker)
         return HTTPStatus.CREATED, {"seq": marker.seq, "region": self.region}
 
-    def get_markers(self) -> tuple[int, dict[str, Any]]:
-        """Status code and body of ``GET /markers``."""
-        rows = [{"seq": m.seq, "written_at": m.written_at} for m in self.store.markers()]
-        return HTTPStatus.OK, {"region": self.region, "markers": rows}
+    def get_markers(self, store: str | None = None) -> tuple[int, dict[str, Any]]:
+        """Status code and body of ``GET /markers[?store=NAME|all]`` (default: the database).
+
+        ``store=all`` adds ``stores``: every store's markers by name (``database`` too).
+        """
+        everything = {"database": self.store, **self.stores}
+        if store not in (None, "database", "all") and store not in self.stores:
+            return HTTPStatus.NOT_FOUND, {"region": self.region, "reasons": [
+                f"no store {store!r}; known: {sorted(everything)!r}"]}
+        chosen = everything[store] if store in everything else self.store
+        body: dict[str, Any] = {"region": self.region, "markers": _rows(chosen)}
+        if store == "all":
+            body["stores"] = {name: _rows(s) for name, s in everything.items()}
+        elif store is not None:
+            body["store"] = store
+        return HTTPStatus.OK, body
+
+
+def _rows(store: MarkerStore) -> list[dict[str, Any]]:
+    return [{"seq": m.seq, "written_at": m.written_at} for m in store.markers()]
 
 
 _NOT_FOUND = (HTTPStatus.NOT_FOUND, {"reasons": ["no such path"]})
@@ -120,7 +142,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         app = self.server.app
-        route = {"/health": app.get_health, "/markers": app.get_markers}.get(self._path())
+        query = parse_qs(self.path.split("?", 1)[1]) if "?" in self.path else {}
+        store = query.get("store", [None])[-1]
+        route = {"/health": app.get_health,
+                 "/markers": lambda: app.get_markers(store)}.get(self._path())
         self._answer(route or (lambda: _NOT_FOUND))
 
     def do_POST(self) -> None:

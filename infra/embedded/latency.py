@@ -34,6 +34,7 @@ class Transition(enum.Enum):
     REPLICATION_LAG = "replication_lag"
     RDS_MULTI_AZ_FAILOVER = "rds_multi_az_failover"
     ELASTICACHE_FAILOVER = "elasticache_failover"
+    EFS_SYNC = "efs_sync"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,15 @@ DEFAULT_SPECS: Mapping[Transition, LatencySpec] = {
     # detection and the primary endpoint's DNS move make it est. tens of seconds in all.
     Transition.ELASTICACHE_FAILOVER: LatencySpec(
         20.0, 5.0, 60.0, "triangular", ("C1",), "est.; primary lost -> replica takes writes",
+    ),
+    # EFS replication is asynchronous and syncs periodically; AWS states an RPO of up to
+    # 15 minutes for most file systems and publishes no sync cadence (F1). One draw is the
+    # time from one completed sync to the next (what TimeSinceLastSync climbs to): median
+    # est. 1 min for the canary's tiny change set, 900 s as the 1-in-1000 tail, so the
+    # drawn RPO stays within AWS's 15 minutes. Pin a slow sync with efs_sync=900.
+    Transition.EFS_SYNC: LatencySpec(
+        60.0, 10.0, 900.0, "lognormal", ("F1",),
+        "est. median; sync -> next sync; p99.9 900 = AWS's RPO for most file systems",
     ),
 }  # fmt: skip
 
