@@ -74,7 +74,13 @@ class DnsHistory:
         if latest is None or latest.ttl <= 0:
             return latest
         boundary = math.floor(t / latest.ttl + _EPS) * latest.ttl
-        return self.authoritative(name, boundary) or latest
+        at_boundary = self.authoritative(name, boundary)
+        if at_boundary is not None:
+            return at_boundary
+        # The name had no answer at the last boundary: the cache fetched it when it first
+        # appeared and keeps that answer until the next boundary (as effective_times says).
+        with self._lock:
+            return self._answers[name][0]
 
     def effective_times(self, name: str) -> tuple[float, ...]:
         """The drill times at which a resolver cache picks up each answer."""

@@ -10,10 +10,18 @@ requests finish, which no drill measures. With no simulator active, everything i
 
 Tasks that stop on their own (a crash, a lost zone: :func:`stop_tasks`) leave the running
 count at once and are replaced by the service scheduler after the same start time.
+
+A task that cannot start (the simulator's ``task_start_problems``: its task definition is
+gone, it has no image, the image's registry is unreachable) does not: the service stays
+below its desired count, says why in its events as ECS does, and tries again after another
+start time, for as long as the desired count stands.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.ecs.models import EC2ContainerServiceBackend, Service
@@ -44,6 +52,39 @@ def _set_counts(service: Service, running: int) -> None:
         )
 
 
+def _unable(service: Service, reason: str) -> None:
+    """Put ECS's "unable to start a task" event first in the service's events (once)."""
+    message = f"(service {service.name}) was unable to start a task. Reason: {reason}."
+    if service.events and service.events[0].get("message") == message:
+        return
+    service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": datetime.now(UTC),
+                              "message": message})
+
+
+def _start_tasks(service: Service, region: str, subject: str, desired: int,
+                 place: Callable[[], None]) -> None:
+    """Start tasks after the modelled start time; retry while the simulator says they cannot.
+
+    ``place`` sets the counts once they start; nothing happens if a later update or a
+    delete changed the desired count meanwhile.
+    """
+
+    def complete() -> bool:
+        if service.desired_count != desired or service.status != "ACTIVE":
+            return False  # a later update or a delete overtook this one
+        problems = transitions.task_start_problems(region, service.cluster_name, service.name)
+        if problems:
+            _unable(service, problems[0])
+            transitions.start(_TASK_START, kind=SCALE, subject=subject, region=region,
+                              complete=complete)
+            return False
+        place()
+        return True
+
+    transitions.start(_TASK_START, kind=SCALE, subject=subject, region=region,
+                      complete=complete)
+
+
 def _converge(backend: EC2ContainerServiceBackend, service: Service, running: int) -> None:
     """Hold ``running`` tasks now; reach the desired count after the modelled start time."""
     target = service.desired_count
@@ -55,16 +96,8 @@ def _converge(backend: EC2ContainerServiceBackend, service: Service, running: in
         return
     _set_counts(service, running)
 
-    def complete() -> bool:
-        if service.desired_count != target or service.status != "ACTIVE":
-            return False  # a later update or a delete overtook this one
-        _set_counts(service, target)
-        return True
-
-    transitions.start(
-        _TASK_START, kind=SCALE, subject=subject,
-        region=backend.region_name, complete=complete,
-    )
+    _start_tasks(service, backend.region_name, subject, target,
+                 lambda: _set_counts(service, target))
 
 
 def stop_tasks(service: Service, count: int, *, region: str) -> int:
@@ -81,14 +114,8 @@ def stop_tasks(service: Service, count: int, *, region: str) -> int:
                        detail=f"running={service.running_count}")
     desired = service.desired_count
 
-    def complete() -> bool:
-        if service.desired_count != desired or service.status != "ACTIVE":
-            return False  # a later update or a delete overtook the replacement
-        _set_counts(service, min(desired, service.running_count + stopped))
-        return True
-
-    transitions.start(_TASK_START, kind=SCALE, subject=subject, region=region,
-                      complete=complete)
+    _start_tasks(service, region, subject, desired,
+                 lambda: _set_counts(service, min(desired, service.running_count + stopped)))
     return stopped
 
 

@@ -5,6 +5,11 @@ Stock moto leaves the replica's source fields on both instances, keeps the statu
 the instance goes ``modifying``, reboots and becomes ``available`` minutes later; promoting
 an instance that is not a replica fails with ``InvalidDBInstanceState``. The duration comes
 from the active simulator's latency model (``rds_promote``); with none active, at once.
+
+The reboot needs the instance's KMS key: if that key is no longer ``Enabled`` (disabled, or
+pending deletion), the promoted instance comes back ``inaccessible-encryption-credentials``,
+as RDS reports an instance whose key it cannot use, instead of ``available``. A replica that
+keeps running is not affected until then.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ from typing import Any
 from moto.rds.exceptions import DBInstanceNotFoundError, RDSClientError
 from moto.rds.models import DBInstance, RDSBackend
 
+from infra.embedded import wiring
 from infra.embedded.latency import Transition
 from infra.embedded.moto_ext import transitions
 
-__all__ = ["NotAReadReplica", "apply"]
+__all__ = ["INACCESSIBLE", "NotAReadReplica", "apply"]
 
 PROMOTE = "rds.promote"
+INACCESSIBLE = "inaccessible-encryption-credentials"
 
 
 class NotAReadReplica(RDSClientError):
@@ -58,7 +65,8 @@ def _promote(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstance:
     def complete() -> bool:
         if database.status != "modifying":
             return False
-        database.status = "available"
+        state = wiring.key_state(self.region_name, database.kms_key_id)
+        database.status = "available" if state in (None, "Enabled") else INACCESSIBLE
         return True
 
     transitions.start(

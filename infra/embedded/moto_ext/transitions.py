@@ -25,6 +25,7 @@ from infra.embedded.scheduler import Scheduler
 __all__ = [
     "ApiFaults",
     "HealthView",
+    "TaskStarts",
     "TransitionContext",
     "TransitionEvent",
     "activate",
@@ -33,6 +34,7 @@ __all__ = [
     "notify",
     "report",
     "start",
+    "task_start_problems",
 ]
 
 _lock = threading.Lock()
@@ -66,6 +68,13 @@ class ApiFaults(Protocol):
         """``(code, message)`` to refuse this call with, or None to let it through."""
 
 
+class TaskStarts(Protocol):
+    """Whether ECS can start a service's task now (its task definition, image, registry)."""
+
+    def task_start_problems(self, region: str, cluster: str, service: str) -> tuple[str, ...]:
+        """Why no task of the service can start now; empty when one can."""
+
+
 @dataclass(frozen=True, slots=True)
 class TransitionContext:
     """The active simulator's clock, latency model, scheduler, observer and fault views."""
@@ -76,6 +85,7 @@ class TransitionContext:
     observer: Callable[[TransitionEvent], None]
     health: HealthView | None = None
     api_faults: ApiFaults | None = None
+    tasks: TaskStarts | None = None
 
 
 def activate(context: TransitionContext) -> None:
@@ -114,6 +124,14 @@ def report(kind: str, *, subject: str, region: str, detail: str = "") -> None:
     if context is not None:
         now = context.clock.now()
         context.observer(TransitionEvent(kind, subject, region, now, now, detail, now))
+
+
+def task_start_problems(region: str, cluster: str, service: str) -> tuple[str, ...]:
+    """Why the active simulator says no task of the service can start (none when inactive)."""
+    context = active()
+    if context is None or context.tasks is None:
+        return ()
+    return context.tasks.task_start_problems(region, cluster, service)
 
 
 def start(
