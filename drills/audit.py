@@ -9,6 +9,7 @@ passes (exit 0) when no finding is critical or major. ``docs/audit.md`` lists ev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,9 @@ _BROKEN_REPLICATION = ("error", "stopped", "terminated")  # StatusInfos "read re
 # or less" (latency-model.md, F1).
 _EFS_RPO_S = 900.0
 _PROMOTE = DEFAULT_SPECS[Transition.RDS_PROMOTE]
+_GONE_CACHE = ("deleting", "deleted", "create-failed")  # replication group states
+# <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]: a private ECR image's region.
+_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/")
 
 Check = Callable[[AuditFacts, Settings], list[Finding]]
 
@@ -131,6 +135,11 @@ def dr_service_findings(f: AuditFacts, s: Settings) -> list[Finding]:
         found.append(finding("DR-TASKDEF-INACTIVE", **names))
     elif not [c for c in td.get("containerDefinitions") or [] if c.get("image")]:
         found.append(finding("DR-TASKDEF-NO-IMAGE", **names))
+    for image in [c.get("image") or "" for c in (td or {}).get("containerDefinitions") or []]:
+        match = _ECR_IMAGE.match(image)
+        if match and match.group(1) == s.primary_region:
+            found.append(finding("DR-TASK-IMAGE-IN-PRIMARY", image=image, dr_region=s.dr_region,
+                                 primary_region=s.primary_region, **names))
     if svc.get("desiredCount", 0) != 0:
         found.append(finding("DR-SERVICE-NOT-STANDBY", name=name, count=svc["desiredCount"]))
     return found
@@ -150,6 +159,30 @@ def target_group_findings(f: AuditFacts, s: Settings) -> list[Finding]:
         what = f"health-checks {path!r}" if enabled else "has health checks disabled"
         found.append(finding("DR-TG-HEALTH-PATH", name=name, what=what))
     return found
+
+
+def _admits(permission: Record, group_id: str, port: int) -> bool:
+    protocol = str(permission.get("IpProtocol", ""))
+    if protocol not in ("-1", "tcp", "6"):
+        return False
+    if protocol != "-1" and not (int(permission.get("FromPort", 0)) <= port
+                                 <= int(permission.get("ToPort", 0))):
+        return False
+    pairs = permission.get("UserIdGroupPairs") or []
+    # A CIDR rule (the VPC's range, or anywhere) lets the load balancer in too.
+    return any(p.get("GroupId") == group_id for p in pairs) or bool(permission.get("IpRanges"))
+
+
+def task_network_findings(f: AuditFacts, s: Settings) -> list[Finding]:
+    """The DR tasks' security group admits the DR load balancer on the target group's port."""
+    group, alb = f.task_security_group, f.alb_security_group_id
+    if group is None or alb is None:
+        return []  # not read (no DR stack, or not our template's groups): nothing to judge
+    port = int((f.target_group or {}).get("Port") or 8080)
+    if any(_admits(p, alb, port) for p in group.get("IpPermissions") or []):
+        return []
+    return [finding("DR-TASK-SG-BLOCKS-ALB", task_sg=group.get("GroupId"), alb_sg=alb,
+                    port=port)]
 
 
 def rto_findings(f: AuditFacts, s: Settings) -> list[Finding]:
@@ -225,15 +258,22 @@ def encryption_findings(f: AuditFacts, s: Settings) -> list[Finding]:
 
 def cache_replication_findings(f: AuditFacts, s: Settings) -> list[Finding]:
     """Whether the DR cache receives the primary cache's data (it usually does not)."""
+    cache = f"streamflix-cache-dr-{s.environment_suffix}"
+    status = (f.dr_cache or {}).get("Status")
+    if f.dr_cache is None or status in _GONE_CACHE:
+        if f.dr_stack is None:
+            return []  # stack_findings says the whole stack is missing
+        state = "does not exist" if f.dr_cache is None else f"is {status}"
+        return [finding("DR-CACHE-MISSING", cache=cache, region=s.dr_region, state=state)]
     if (f.dr_cache or {}).get("GlobalReplicationGroupInfo", {}).get("GlobalReplicationGroupId"):
         return []
-    state = "is an empty standby" if f.dr_cache is not None else "does not exist"
-    return [finding("DR-CACHE-NOT-REPLICATED", cache=f"streamflix-cache-dr-"
-                    f"{s.environment_suffix}", region=s.dr_region, state=state)]
+    return [finding("DR-CACHE-NOT-REPLICATED", cache=cache, region=s.dr_region,
+                    state="is an empty standby")]
 
 
 CHECKS: tuple[Check, ...] = (stack_findings, replica_findings, replica_lag_findings,
-                             dr_service_findings, target_group_findings, rto_findings,
+                             dr_service_findings, target_group_findings, task_network_findings,
+                             rto_findings,
                              kms_findings, efs_replication_findings, encryption_findings,
                              cache_replication_findings)
 

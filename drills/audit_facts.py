@@ -47,6 +47,8 @@ AUDIT_CALLS = (
     ApiCall("ecs", "DescribeServices", "{s.dr_cluster}/{s.dr_service}", "dr"),
     ApiCall("ecs", "DescribeTaskDefinition", "<the DR service's task definition>", "dr"),
     ApiCall("elbv2", "DescribeTargetGroups", "<DR TargetGroupArn output>", "dr"),
+    ApiCall(_CFN, "DescribeStackResources", "{s.dr_stack} (its security groups)", "dr"),
+    ApiCall("ec2", "DescribeSecurityGroups", "<DR stack's TaskSecurityGroup>", "dr"),
     ApiCall("route53", "ListResourceRecordSets", "<HostedZoneId output> <AppDNSName output>",
             "global"),
     ApiCall("route53", "GetHealthCheck", "<PrimaryHealthCheckId output>", "global"),
@@ -82,6 +84,8 @@ class AuditFacts:
     dr_service: Record | None
     task_definition: Record | None  # None: missing, or not read (no DR service)
     target_group: Record | None
+    task_security_group: Record | None  # the DR stack's TaskSecurityGroup, as EC2 has it
+    alb_security_group_id: str | None  # the DR stack's ALBSecurityGroup
     app_record: Record | None
     health_check: Record | None  # the check's HealthCheckConfig
     dr_key: Record | None  # KeyMetadata
@@ -159,10 +163,13 @@ def read_facts(settings: Settings, factory: ClientFactory, *, now: datetime) -> 
     lag = replica_lag(aws, s.replica_id, now) if replica and replica.get(_SOURCE) else None
     service = _first(aws, "ecs", s.dr_region, "describe_services", "services",
                      cluster=s.dr_cluster, services=[s.dr_service])
+    groups = _stack_groups(aws, d)
     return AuditFacts(
         primary_stack=p, dr_stack=d, primary_db=primary_db, replica=replica, replica_lag=lag,
         dr_service=service, task_definition=_task_definition(aws, service),
         target_group=_target_group(aws, _output(d, "TargetGroupArn")),
+        task_security_group=_security_group(aws, groups.get("TaskSecurityGroup")),
+        alb_security_group_id=groups.get("ALBSecurityGroup"),
         app_record=_app_record(aws, _output(p, "HostedZoneId"), _output(p, "AppDNSName")),
         health_check=_health_check(aws, _output(p, "PrimaryHealthCheckId")),
         dr_key=_get(aws, "kms", s.dr_region, "describe_key", "KeyMetadata",
@@ -226,6 +233,24 @@ def _target_group(aws: AwsCalls, arn: str | None) -> Record | None:
         return None
     return _first(aws, "elbv2", aws.settings.dr_region, "describe_target_groups",
                   "TargetGroups", TargetGroupArns=[arn])
+
+
+def _stack_groups(aws: AwsCalls, stack: Record | None) -> dict[str, str]:
+    """The DR stack's security groups by logical id (template names), from its resources."""
+    if stack is None:
+        return {}
+    resources = _get(aws, _CFN, aws.settings.dr_region, "describe_stack_resources",
+                     "StackResources", missing=("ValidationError",),
+                     StackName=aws.settings.dr_stack) or []
+    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources
+            if r.get("ResourceType") == "AWS::EC2::SecurityGroup" and r.get("PhysicalResourceId")}
+
+
+def _security_group(aws: AwsCalls, group_id: str | None) -> Record | None:
+    if group_id is None:
+        return None
+    return _first(aws, "ec2", aws.settings.dr_region, "describe_security_groups",
+                  "SecurityGroups", missing=("InvalidGroup.NotFound",), GroupIds=[group_id])
 
 
 def _app_record(aws: AwsCalls, zone_id: str | None, name: str | None) -> Record | None:

@@ -120,6 +120,16 @@ CATALOGUE: Mapping[str, FindingKind] = {
         "critical", "The task definition {arn} of {name} has no container with an image: no "
         "task can start.", "Set the application image (the DR stack's ContainerImage "
         "parameter) and update the stack."),
+    "DR-TASK-IMAGE-IN-PRIMARY": _K(
+        "critical", "The task definition {arn} of {name} pulls its image {image} from "
+        "{primary_region}'s registry: when {primary_region} is lost, no DR task can pull it, "
+        "so none starts.", "Replicate the repository to {dr_region} (ECR replication) and "
+        "point the DR stack's ContainerImage at the {dr_region} copy."),
+    "DR-TASK-SG-BLOCKS-ALB": _K(
+        "critical", "Security group {task_sg} of the DR tasks admits nothing from the DR load "
+        "balancer's group {alb_sg} on port {port}: every request and health check through the "
+        "DR ALB would time out.", "Restore the ingress rule from the DR stack "
+        "(TaskSecurityGroup: tcp {port} from ALBSecurityGroup)."),
     "DR-SERVICE-NOT-STANDBY": _K(
         "info", "{name} wants {count} tasks, not 0: it is running rather than a warm standby "
         "(a faster failover, at full cost).", "None if intended; otherwise scale it to 0."),
@@ -193,6 +203,10 @@ CATALOGUE: Mapping[str, FindingKind] = {
     "DR-CACHE-UNENCRYPTED-IN-TRANSIT": _K(
         "major", _ENCRYPT, "Re-create the replication group with encryption in transit on "
         "(update the stack)."),
+    "DR-CACHE-MISSING": _K(
+        "critical", "The DR cache {cache} {state} in {region}: the application's "
+        "/health needs its cache, so DR cannot serve.", "Re-create it from the DR stack "
+        "(update the stack, or delete and deploy it again)."),
     "DR-CACHE-NOT-REPLICATED": _K(
         "minor", "The DR cache {cache} ({region}) {state}: nothing copies the primary cache to "
         "it, so every cached key (sessions, catalogue) is gone after a failover. The cache "

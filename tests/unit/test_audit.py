@@ -47,7 +47,11 @@ HEALTHY = AuditFacts(
     dr_service={"status": "ACTIVE", "desiredCount": 0, "taskDefinition": TD_ARN},
     task_definition={"status": "ACTIVE", "containerDefinitions": [{"image": "app:1"}]},
     target_group={"HealthCheckPath": "/health", "HealthCheckEnabled": True,
-                  "LoadBalancerArns": ["arn:alb"]},
+                  "LoadBalancerArns": ["arn:alb"], "Port": 8080},
+    task_security_group={"GroupId": "sg-tasks", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+         "UserIdGroupPairs": [{"GroupId": "sg-alb"}], "IpRanges": []}]},
+    alb_security_group_id="sg-alb",
     app_record={"Name": APP, "Type": "CNAME", "TTL": 60},
     health_check={"RequestInterval": 10, "FailureThreshold": 3},
     dr_key={"KeyState": "Enabled", "Enabled": True},
@@ -122,6 +126,16 @@ CASES = {
                          "DR-TASKDEF-INACTIVE", "major"),
     "no-image": (_merged("task_definition", containerDefinitions=[{"image": ""}]),
                  "DR-TASKDEF-NO-IMAGE", "critical"),
+    "image-in-primary": (_merged("task_definition", containerDefinitions=[
+        {"image": "123456789012.dkr.ecr.eu-west-2.amazonaws.com/streamflix:1"}]),
+        "DR-TASK-IMAGE-IN-PRIMARY", "critical"),
+    "sg-blocks-alb": (_merged("task_security_group", IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+         "UserIdGroupPairs": [{"GroupId": "sg-other"}], "IpRanges": []},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+         "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]),
+        "DR-TASK-SG-BLOCKS-ALB", "critical"),
+    "cache-missing": (_with(dr_cache=None), "DR-CACHE-MISSING", "critical"),
     "running": (_merged("dr_service", desiredCount=2), "DR-SERVICE-NOT-STANDBY", "info"),
     "tg-missing": (_with(target_group=None), "DR-TG-MISSING", "critical"),
     "tg-detached": (_merged("target_group", LoadBalancerArns=[]), "DR-TG-NOT-ATTACHED",
@@ -197,10 +211,9 @@ def test_an_alias_record_counts_the_load_balancers_60_second_ttl():
 
 
 def test_an_empty_account_is_reported_without_errors():
-    nothing = AuditFacts(*([None] * 11), (), None, None, None, None)
+    nothing = AuditFacts(*([None] * 13), (), None, None, None, None)
     assert _ids(nothing) == ["DR-STACK-MISSING", "DR-STACK-MISSING", "DR-REPLICA-MISSING",
-                             "DR-SERVICE-MISSING", "DR-KMS-KEY-MISSING",
-                             "DR-CACHE-NOT-REPLICATED"]
+                             "DR-SERVICE-MISSING", "DR-KMS-KEY-MISSING"]
 
 
 def test_findings_come_most_severe_first():
