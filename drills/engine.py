@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from drills import active, runinfo
+from drills import active, runinfo, stores
 from drills.clock import Clock
 from drills.config import Settings, check_scenario_regions, load_settings
 from drills.errors import ConfigError, MeasurementError, ProbeTimeout
@@ -29,11 +29,12 @@ from drills.faults import Fault, FaultContext, FaultRegistry, default_registry, 
 from drills.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
 from drills.measure import failures_since, measure_rpo, measure_rto, tail_healthy
 from drills.preflight import PreflightReport, run_checks
-from drills.probes import AckedMarker, MarkerWriter, Prober, http_session, read_markers
-from drills.runbooks.executor import FailoverTarget, RunbookContext, RunbookStep, execute
+from drills.probes import AckedMarker, MarkerWriter, Prober, http_session
+from drills.readiness import PendingAudit, audit_before_fault
+from drills.runbooks.executor import RunbookStep, execute, runbook_context
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
-from infra.retry import RetryPolicy, describe_error
+from infra.retry import describe_error
 
 __all__ = ["Drill", "DrillResult", "Objectives"]
 
@@ -59,6 +60,7 @@ class DrillResult:
     lost_markers: tuple[int, ...]
     ground_truth: Any = None
     reasons: tuple[str, ...] = ()
+    stores: tuple[stores.StoreRpo, ...] = ()  # RPO per data store (database, efs, cache)
 
     @property
     def passed(self) -> bool:
@@ -96,7 +98,9 @@ class Drill:
         self.detected_at: float | None = None
         self.runbook_started_at: float | None = None
         self.result: DrillResult | None = None
-        self._http = requests.Session()
+        self.readiness: Any = None  # the readiness audit before the fault (drills.readiness)
+        self._audit: PendingAudit | None = None
+        self.http = requests.Session()
         self._closed = False
         self._opened = False
         self._switch_interval: float | None = None
@@ -196,6 +200,8 @@ class Drill:
                                        session=http_session(use_proxies=proxies))
             self.prober.start()
             self.writer.start()
+            # The readiness audit reads while steady state is awaited; preflight joins it.
+            self._audit = PendingAudit(s, self.backend.clients)
             need = s.steady_state_samples
             self._wait(lambda xs: tail_healthy(xs, need, s.primary_region),
                        f"{need} healthy probes served by {s.primary_region}")
@@ -208,6 +214,7 @@ class Drill:
         fault = self.backend.make_fault(self.registry, fault_name, ctx, self.run_dir.name,
                                         **options)
         if not self.faults:
+            stores.await_recovery_points(self, fault)
             self.preflight()
         with self.phase("inject"):
             self.faults.append(fault)
@@ -230,6 +237,7 @@ class Drill:
             report = run_checks(s, self.backend,
                                 self.prober.samples() if self.prober is not None else [],
                                 rpo_seconds=self.objectives.rpo_seconds)
+            self.readiness = audit_before_fault(self, self._audit)
             self.timeline.record("preflight", passed=report.passed, reasons=list(report.reasons),
                                  checks=[dataclasses.asdict(c) for c in report.checks])
             report.raise_if_refused()
@@ -251,7 +259,7 @@ class Drill:
         with self.phase("failover"):
             self.runbook_started_at = self.clock.now()
             steps = self.runbook or failover_steps(self.settings.dr_region)
-            execute(steps, self._runbook_context(), timeline=self.timeline, progress=self.progress)
+            execute(steps, runbook_context(self), timeline=self.timeline, progress=self.progress)
 
     def await_recovery(self, *, timeout_s: float | None = None) -> None:
         """Wait until N consecutive probes are healthy and served by the DR region."""
@@ -270,8 +278,10 @@ class Drill:
             self.writer.stop()
             # Read through the app's name and insist DR answered: survivors must be DR's data.
             timeout = max(1.0, self.clock.real(self.settings.probe_timeout_s))
-            surviving = read_markers(self.app_target(), region=self.settings.dr_region,
-                                     timeout=timeout, use_proxies=self.backend.use_proxies)
+            by_store = stores.read_store_markers(
+                self.app_target(), region=self.settings.dr_region, timeout=timeout,
+                use_proxies=self.backend.use_proxies)
+            surviving = by_store.get("database", frozenset())
             rto = measure_rto(self.prober.samples(), outage_start=self.outage_start,
                               dr_region=self.settings.dr_region,
                               consecutive=self.settings.recovery_consecutive,
@@ -282,7 +292,7 @@ class Drill:
             written = [AckedMarker(r.seq, r.written_at, r.region) for r in self.writer.records()
                        if r.acked or r.seq in surviving]
             rpo = measure_rpo(written, surviving, outage_start=self.outage_start)
-            self.result = judge(self, rto, rpo)
+            self.result = judge(self, rto, rpo, stores=stores.for_drill(self, by_store))
         return self.result
 
     # -- cleanup ---------------------------------------------------------------------------
@@ -323,7 +333,9 @@ class Drill:
                 if part is not None:
                     part.stop()
             teardown_error = self._teardown()
-            self._http.close()
+            if self._audit is not None:  # its calls fail fast once the backend is gone
+                self._audit.join()
+            self.http.close()
             for signum in held:
                 self.timeline.record("interrupt.deferred", signal=signal_name(signum))
             if error is None and held:
@@ -368,20 +380,6 @@ class Drill:
         except ProbeTimeout as exc:
             raise ProbeTimeout(f"timed out after {timeout_s:.0f}s waiting for {what}",
                                last=exc.last) from None
-
-    def _runbook_context(self) -> RunbookContext:
-        d = self.backend.deployment
-        s = self.settings
-        target = FailoverTarget(
-            replica_id=s.replica_id, dr_cluster=s.dr_cluster, dr_service=s.dr_service,
-            dr_alb_dns=d.dr.ALBDNSName, hosted_zone_id=d.primary.HostedZoneId,
-            app_dns_name=d.primary.AppDNSName, health_check_id=d.primary.PrimaryHealthCheckId)
-        # Backoff waits are drill seconds: on the embedded backend a retry costs what it
-        # would on AWS (seconds), not seconds of real time multiplied by the time scale.
-        retry = RetryPolicy(max_attempts=s.api_max_attempts, on_retry=self.journal_retry,
-                            sleep=self.clock.sleep)
-        return RunbookContext(s, self.backend.clients, self.clock, target, self.backend.resolve,
-                              self._http, retry)
 
     def journal_retry(self, service: str, operation: str, attempt: int,
                       error: BaseException) -> None:

@@ -23,7 +23,7 @@ from drills.errors import FaultInjectionError, RevertError
 from drills.measure import tail_healthy
 from drills.outcomes import measure_served_by
 from drills.probes import MarkerWriter
-from drills.runbooks.executor import FailbackTarget, StepResult, execute
+from drills.runbooks.executor import FailbackTarget, StepResult, execute, runbook_context
 from drills.runbooks.failback import FAILBACK_FREEZE_STEP, failback_steps
 
 __all__ = ["FailbackResult", "await_failback", "fail_back", "keep_writing", "measure_failback",
@@ -72,7 +72,7 @@ def keep_writing(drill: Any) -> None:
 
 
 def _context(drill: Any) -> Any:
-    ctx = drill._runbook_context()  # the failover's context: same clients, retry and clock
+    ctx = runbook_context(drill)  # the failover's context: same clients, retry and clock
     p, d = drill.backend.deployment.primary, drill.backend.deployment.dr
     target = FailbackTarget(**{f.name: getattr(ctx.target, f.name)
                                for f in dataclasses.fields(ctx.target)},

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.actions import ApiCall, FaultEffects, is_mutating
+from drills.audit_facts import AUDIT_CALLS
 from drills.config import Settings, check_scenario_regions, load_settings
 from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultContext, FaultRegistry, default_registry
@@ -172,6 +173,15 @@ class Planner:
                                                  "latency": {**self.settings.latency,
                                                              name: seconds}})
 
+    def break_setup(self, name: str) -> None:
+        """Phase break: a breakage of the DR setup (embedded only), as a run would refuse it."""
+        from drills.breakages import BREAKAGES, refuse
+
+        refuse(name, self.settings)
+        b = BREAKAGES[name]
+        self.add("break", f"break the DR setup on purpose: {b.description}; the readiness "
+                  f"audit must report {b.finding}")
+
     def expect_regions(self, *, primary: str | None = None, dr: str | None = None) -> None:
         """Refuse a scenario whose regions differ from the configured ones, as a run does."""
         check_scenario_regions(self.settings, primary=primary, dr=dr)
@@ -181,14 +191,14 @@ class Planner:
         self._drill = True
         where = ("start the embedded AWS (moto on 127.0.0.1) and the region simulator"
                  if self.settings.backend == "embedded" else "connect to AWS")
-        self._add("setup", f"{where}; the target guard checks the account, the stacks' "
+        self.add("setup", f"{where}; the target guard checks the account, the stacks' "
                   "Environment tags and production before any change", GUARD_CALLS)
         self.deploy()
 
     def steady_state(self) -> None:
         """Phase steady-state: probes and markers start; wait for healthy primary probes."""
         s = self.settings
-        self._add("steady-state", f"probe /health every {s.probe_interval_s:g}s and write a "
+        self.add("steady-state", f"probe /health every {s.probe_interval_s:g}s and write a "
                   f"marker every {s.marker_interval_s:g}s; wait for {s.steady_state_samples} "
                   f"healthy probes served by {s.primary_region}", (
                       ApiCall("http", "GET /health", "<AppDNSName output>", "primary"),
@@ -207,22 +217,24 @@ class Planner:
                               "say what it does or how it is undone")
         planned, effects = self._fault(fault_name, fault.target, declared, options)
         if not self._faults:
-            self._add("preflight", "check before the first fault: healthy primary probes, the DR "
+            self.add("preflight", "check before the first fault: healthy primary probes, the DR "
                       "replica available and replicating within the RPO objective, the DR "
-                      "service ACTIVE, the DR load balancer active", PREFLIGHT_CALLS)
+                      "service ACTIVE, the DR load balancer active; then the read-only "
+                      "readiness audit, journaled (docs/audit.md)",
+                      (*PREFLIGHT_CALLS, *AUDIT_CALLS))
         self._faults.append((planned, effects))
-        self._add("inject", f"inject {fault_name} on {fault.target}; its time is the outage "
+        self.add("inject", f"inject {fault_name} on {fault.target}; its time is the outage "
                   "start", effects.inject_calls, default=fault.target, fault=planned)
 
     def detect(self) -> None:
         """Phase detect: wait for consecutive failed probes."""
-        self._add("detect", f"wait for {self.settings.recovery_consecutive} consecutive "
+        self.add("detect", f"wait for {self.settings.recovery_consecutive} consecutive "
                   "failed probes, then declare the primary lost")
 
     def fail_over(self) -> None:
         """Phases decide and failover: the runbook's steps with the calls each makes."""
         s = self.settings
-        self._add("decide", f"wait the decision delay of {s.decide_delay_s:g}s")
+        self.add("decide", f"wait the decision delay of {s.decide_delay_s:g}s")
         self._runbook("failover", failover_steps(s.dr_region))
 
     def region_back(self, region: str) -> None:
@@ -231,7 +243,7 @@ class Planner:
                  and f[0].target == region]
         for planned, effects in found:
             self._faults.remove((planned, effects))
-            self._add("region-back", f"revert {planned.name} on {region}: {planned.revert}; "
+            self.add("region-back", f"revert {planned.name} on {region}: {planned.revert}; "
                       "the marker writer continues its numbering", effects.revert_calls,
                       default=region)
 
@@ -242,9 +254,9 @@ class Planner:
 
     def measure_failback(self, region: str) -> None:
         """Phases failback-recovery and measure-failback: downtime and RPO in ``region``."""
-        self._add("failback-recovery", f"wait for {self.settings.recovery_consecutive} healthy "
+        self.add("failback-recovery", f"wait for {self.settings.recovery_consecutive} healthy "
                   f"probes served by {region}")
-        self._add("measure-failback", "stop the marker writer, read the markers in the primary "
+        self.add("measure-failback", "stop the marker writer, read the markers in the primary "
                   "database and compute the failback's downtime and RPO",
                   (ApiCall("http", "GET /markers", "<AppDNSName output>", "primary"),))
 
@@ -261,19 +273,19 @@ class Planner:
     def await_recovery(self) -> None:
         """Phase recovery: wait for healthy probes served by the DR region."""
         s = self.settings
-        self._add("recovery", f"wait for {s.recovery_consecutive} healthy probes served by "
+        self.add("recovery", f"wait for {s.recovery_consecutive} healthy probes served by "
                   f"{s.dr_region}")
 
     def measure(self) -> None:
         """Phase measure: read the surviving markers, compute RTO and RPO."""
-        self._add("measure", "stop the marker writer, read the markers that survived in DR "
+        self.add("measure", "stop the marker writer, read the markers that survived in DR "
                   "and compute RTO and RPO",
                   (ApiCall("http", "GET /markers", "<AppDNSName output>", "dr"),))
 
     def recover_in(self, region: str) -> None:
         """Phases recovery and measure for a fault that needs no failover (drills.outcomes)."""
         s = self.settings
-        self._add("recovery", f"wait for {s.recovery_consecutive} healthy probes served by "
+        self.add("recovery", f"wait for {s.recovery_consecutive} healthy probes served by "
                   f"{region} after the first failed one (no failover)")
         self._measure_in(region)
 
@@ -283,7 +295,7 @@ class Planner:
 
     def watch_replication(self, region: str) -> None:
         """Phase watch-replication: the data at risk in DR, sampled until back in the RPO."""
-        self._add("watch-replication", f"every {self.settings.probe_interval_s:g}s read the "
+        self.add("watch-replication", f"every {self.settings.probe_interval_s:g}s read the "
                   f"markers in {region} and the replica lag, until the data at risk is back "
                   "within the RPO objective after exceeding it",
                   (ApiCall("http", "GET /markers", "<DR ALBDNSName output>", "dr"),))
@@ -291,7 +303,7 @@ class Planner:
     def _measure_in(self, region: str, note: str = "") -> None:
         call = ApiCall("http", "GET /markers", "<AppDNSName output>",
                        "dr" if region == self.settings.dr_region else "primary")
-        self._add("measure", f"{note}stop the marker writer, read the markers in {region} and "
+        self.add("measure", f"{note}stop the marker writer, read the markers in {region} and "
                   "compute RTO and RPO there", (call,))
 
     # -- the deployer, for scenarios that deploy without a drill -----------------------------
@@ -300,28 +312,28 @@ class Planner:
         """Phase deploy: the deployment guide's steps 1-6."""
         from infra.deploy import DEPLOY_CALLS
 
-        self._add("deploy", "deploy (or find) both stacks and EFS replication, then verify "
+        self.add("deploy", "deploy (or find) both stacks and EFS replication, then verify "
                   "them (the guide's steps 1-6)", DEPLOY_CALLS)
 
     def inspect(self) -> None:
         """Phase verify: read what both regions report about the deployment."""
         from infra.deploy_inspect import INSPECT_CALLS
 
-        self._add("verify", "read what both regions report about the deployment",
+        self.add("verify", "read what both regions report about the deployment",
                   INSPECT_CALLS)
 
     def teardown(self) -> None:
         """Phase teardown: EFS replication, then the DR stack, then the primary."""
         from infra.deploy import TEARDOWN_CALLS
 
-        self._add("teardown", "remove EFS replication, the DR stack, then the primary stack "
+        self.add("teardown", "remove EFS replication, the DR stack, then the primary stack "
                   "(the guide's cleanup)", TEARDOWN_CALLS)
 
     def leftovers(self) -> None:
         """Phase verify: look for anything of the deployment left in either region."""
         from infra.deploy_inspect import LEFTOVER_CALLS
 
-        self._add("verify", "look for anything of the deployment left in either region",
+        self.add("verify", "look for anything of the deployment left in either region",
                   LEFTOVER_CALLS)
 
     def finish(self) -> tuple[PlannedPhase, ...]:
@@ -330,12 +342,12 @@ class Planner:
             return ()
         start = len(self.phases)
         for planned, effects in reversed(self._faults):
-            self._add("revert", f"revert {planned.name} on {planned.target}: {planned.revert}; "
+            self.add("revert", f"revert {planned.name} on {planned.target}: {planned.revert}; "
                       "then read the state back to verify", effects.revert_calls,
                       default=planned.target)
         if not self._faults:
-            self._add("revert", "no fault was injected: nothing to revert")
-        self._add("teardown", "stop probes, the region simulator and the embedded AWS"
+            self.add("revert", "no fault was injected: nothing to revert")
+        self.add("teardown", "stop probes, the region simulator and the embedded AWS"
                   if self.settings.backend == "embedded" else
                   "stop probes; the stacks stay deployed (drill teardown removes them)")
         return tuple(self.phases[start:])
@@ -356,8 +368,9 @@ class Planner:
         return PlannedFault(name, target, f"{template.description}: {fis.inject}", fis.revert,
                             fis=template), fis
 
-    def _add(self, phase: str, summary: str, calls: Iterable[ApiCall] = (), *,
-             default: str | None = None, fault: PlannedFault | None = None) -> None:
+    def add(self, phase: str, summary: str, calls: Iterable[ApiCall] = (), *,
+            default: str | None = None, fault: PlannedFault | None = None) -> None:
+        """Plan a phase: what it does and the AWS calls it makes (regions resolved)."""
         actions = self._actions(phase, calls, default=default or self.settings.primary_region)
         self.phases.append(PlannedPhase(phase, summary, actions, fault))
 

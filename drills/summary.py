@@ -106,6 +106,15 @@ def print_summary(run_dir: Path, out: Console) -> None:
         table.add_row(label, _fmt(result.achieved_seconds), _fmt(result.objective_seconds), met,
                       _fmt(true_value))
     out.print(table)
+    if ev.stores:
+        out.print(_stores_table(ev.stores))
+    if ev.failback is not None:
+        fb = ev.failback
+        out.print(f"failback to {fb.served_region}: downtime {_fmt(fb.downtime_seconds)} "
+                  f"(truth {_fmt(fb.true_downtime_seconds)}), RPO {_fmt(fb.rpo_seconds)} "
+                  f"(truth {_fmt(fb.true_rpo_seconds)}) over {fb.written_after_failover} "
+                  f"markers written after the failover, {len(fb.lost_markers)} lost",
+                  soft_wrap=True)
     phases = Table(title="phases (drill time)", title_justify="left")
     for col in ("phase", "status", "duration"):
         phases.add_column(col)
@@ -120,6 +129,24 @@ def print_summary(run_dir: Path, out: Console) -> None:
     out.print(f"RTO {_fmt(ev.rto_seconds)} · RPO {_fmt(ev.rpo_seconds)} · verdict {ev.verdict}",
               soft_wrap=True)
     out.print(f"run folder: {run_dir}\nreport:     {run_dir / 'report.html'}", soft_wrap=True)
+
+
+def _stores_table(stores: Any) -> Table:
+    def secs(value: float | None) -> str:
+        return "none" if value is None else f"{value:.1f} s"
+
+    table = Table(title="RPO per data store (none: no recovery point in DR)",
+                  title_justify="left")
+    for col in ("store", "replicated", "RPO", "objective", "met", "lost", "truth RPO, lost"):
+        table.add_column(col)
+    for s in stores:
+        met = {True: "[green]yes[/]", False: "[red]no[/]", None: "not judged"}[s.met]
+        truth = "—" if s.true_lost_markers is None else (
+            f"{secs(s.true_rpo_seconds)}, {len(s.true_lost_markers)}")
+        table.add_row(s.store, "yes" if s.replicated else "no", secs(s.rpo_seconds),
+                      "—" if s.objective_seconds is None else secs(s.objective_seconds), met,
+                      f"{len(s.lost_markers)}/{s.written}", truth)
+    return table
 
 
 def print_sweep(run_dirs: list[Path], out: Console) -> None:

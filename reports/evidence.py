@@ -24,6 +24,7 @@ from reports.operator_steps import operator_steps
 from reports.records import (
     NOT_RECORDED,
     Evidence,
+    FailbackRecord,
     FaultRecord,
     Finding,
     Governance,
@@ -44,6 +45,7 @@ from reports.records import (
     TestInfo,
 )
 from reports.sources import Journal
+from reports.stores import store_records
 
 __all__ = ["EVIDENCE_FILE", "build_evidence", "evidence_json", "load_evidence", "write_evidence"]
 
@@ -80,6 +82,8 @@ def build_evidence(run_dir: Path) -> Evidence:
         test=_test(started), scope=_scope(started), phases=_phases(journal, t0),
         rto_split=_split(measured), measurement=_measurement(measured, t0, interval),
         lost_markers=_ints(measured.get("lost_markers")), faults=_faults(journal, t0),
+        stores=store_records(measured, journal.last("ground_truth")),
+        failback=_failback(journal, t0),
         runbook=_steps(journal, t0), outage_declared_by=_declared_by(journal),
         api_retries=len(journal.of_kind("api.retry")), findings=_journal_findings(journal),
         ground_truth=_ground_truth(run_dir, journal, t0, rto, rpo),
@@ -288,12 +292,35 @@ def _declared_by(journal: Journal) -> str | None:
     return _text(declared.get("by")) if declared else None
 
 
+def _failback(journal: Journal, t0: float) -> FailbackRecord | None:
+    measured, truth = journal.last("failback.measurement"), journal.last("failback.ground_truth")
+    if measured is None:
+        return None
+
+    def at(value: Any) -> float | None:
+        t = _num(value)
+        return None if t is None else round(t - t0, 3)
+
+    truth = truth or {}
+    return FailbackRecord(
+        downtime_seconds=_num(measured.get("downtime_seconds")),
+        rpo_seconds=_num(measured.get("rpo_seconds")), freeze_at=at(measured.get("freeze_at")),
+        recovered_at=at(measured.get("recovered_at")),
+        served_region=str(measured.get("served_region", "")),
+        written_after_failover=_int(measured.get("written_after_failover")) or 0,
+        lost_markers=_ints(measured.get("lost_markers")),
+        true_downtime_seconds=_num(truth.get("downtime_seconds")),
+        true_rpo_seconds=_num(truth.get("rpo_seconds")),
+        true_lost_markers=_ints(truth.get("lost_markers")) if truth else None)
+
+
 def _journal_findings(journal: Journal) -> tuple[Finding, ...]:
     severities: dict[Any, Any] = {s: s for s in ("critical", "major", "minor", "info")}
     return tuple(
         Finding(id=str(e.get("id", "")), message=str(e.get("message", "")),
                 severity=severities.get(e.get("severity"), "info"),
-                fix=_text(e.get("fix")), source="drill")
+                fix=_text(e.get("fix")),
+                source="audit" if e.get("source") == "audit" else "drill")
         for e in journal.of_kind("finding"))
 
 

@@ -51,15 +51,41 @@ class DrillCollector(Collector):
         yield from self._gauge("dr_drill_rto_seconds",
                                "Measured recovery time (drill seconds) of the last run.",
                                ev.rto_seconds)
-        yield from self._gauge("dr_drill_rpo_seconds",
-                               "Measured data-loss window (drill seconds) of the last run.",
-                               ev.rpo_seconds)
+        yield from self._rpo()
+        failback = ev.failback
+        yield from self._gauge("dr_drill_failback_downtime_seconds",
+                               "Measured downtime (drill seconds) of the last run's failback.",
+                               failback.downtime_seconds if failback else None)
+        yield from self._gauge("dr_drill_failback_rpo_seconds",
+                               "Measured data-loss window (drill seconds) of the last run's "
+                               "failback, over writes made after the failover.",
+                               failback.rpo_seconds if failback else None)
         yield from self._gauge("dr_drill_success",
                                "1 if the last run met every objective, else 0.", float(ev.passed))
         yield from self._gauge("dr_drill_last_run_timestamp_seconds",
                                "Unix time the last run finished (started, if it never did).",
                                _epoch(ev.finished_at or ev.started_at))
         yield self._phases()
+
+    def _rpo(self) -> Iterator[Metric]:
+        ev = self.evidence
+        yield from self._gauge("dr_drill_rpo_seconds",
+                               "Measured data-loss window (drill seconds) of the last run.",
+                               ev.rpo_seconds)
+        # Per store in a family of its own: a `store` label on dr_drill_rpo_seconds would give
+        # every existing query and alert on it three series (efs alone runs to minutes). A
+        # store with no recovery point has no RPO sample (absent, never 0); its lost count
+        # says what happened.
+        rpo = GaugeMetricFamily("dr_drill_store_rpo_seconds", "Measured data-loss window "
+                                "(drill seconds) per data store.", labels=[*_LABELS, "store"])
+        lost = GaugeMetricFamily("dr_drill_lost_markers", "Markers acknowledged before the "
+                                 "outage and missing in DR, per data store.",
+                                 labels=[*_LABELS, "store"])
+        for store in ev.stores:
+            if store.rpo_seconds is not None:
+                rpo.add_metric([*self.labels, store.store], store.rpo_seconds)
+            lost.add_metric([*self.labels, store.store], float(len(store.lost_markers)))
+        yield from (family for family in (rpo, lost) if family.samples)
 
     def _phases(self) -> Metric:
         family = GaugeMetricFamily("dr_drill_phase_duration_seconds",

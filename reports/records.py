@@ -33,6 +33,7 @@ __all__ = [
     "RtoSplit",
     "Scope",
     "StepRecord",
+    "StoreRpo",
     "TestInfo",
     "Verdict",
 ]
@@ -146,7 +147,7 @@ class Finding:
     severity: Literal["critical", "major", "minor", "info"] = "info"
     message: str = ""
     fix: str | None = None
-    source: Literal["drill", "report"] = "drill"
+    source: Literal["drill", "audit", "report"] = "drill"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,42 @@ class Measurement:
     newest_surviving_marker: int | None = None
     rto_error_bound_seconds: float | None = None
     rpo_by_store: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRpo:
+    """One data store's RPO (database, efs, cache): measured from DR, judged, and true."""
+
+    store: str = ""
+    replicated: bool = True
+    rpo_seconds: float | None = None  # None: no marker written before the outage survived
+    rpo_lower_bound_seconds: float | None = None  # outage start - first marker, when None
+    objective_seconds: float | None = None  # None: reported, not judged
+    met: bool | None = None
+    written: int = 0
+    lost_markers: tuple[int, ...] = ()
+    newest_surviving_marker: int | None = None
+    true_rpo_seconds: float | None = None  # the simulator's, over acknowledged markers
+    true_lost_markers: tuple[int, ...] | None = None  # None: no ground truth (aws backend)
+
+
+@dataclass(frozen=True, slots=True)
+class FailbackRecord:
+    """The failback's own outcome (drills/failback.py): downtime and data loss, and the truth.
+
+    Times are seconds since the run's clock origin, like the failover's measurement.
+    """
+
+    downtime_seconds: float | None = None  # write freeze -> N healthy probes from the primary
+    rpo_seconds: float | None = None  # over markers written after the failover
+    freeze_at: float | None = None
+    recovered_at: float | None = None
+    served_region: str = ""
+    written_after_failover: int = 0
+    lost_markers: tuple[int, ...] = ()
+    true_downtime_seconds: float | None = None  # None: no ground truth (aws backend)
+    true_rpo_seconds: float | None = None
+    true_lost_markers: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +334,8 @@ class Evidence:
     rto_split: RtoSplit = field(default_factory=RtoSplit)
     measurement: Measurement = field(default_factory=Measurement)
     lost_markers: tuple[int, ...] = ()
+    stores: tuple[StoreRpo, ...] = ()  # RPO per data store
+    failback: FailbackRecord | None = None  # when the scenario failed back
     faults: tuple[FaultRecord, ...] = ()
     runbook: tuple[StepRecord, ...] = ()
     outage_declared_by: str | None = None

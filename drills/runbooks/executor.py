@@ -22,7 +22,7 @@ from drills.timeline import Timeline
 from infra.retry import RetryPolicy
 
 __all__ = ["FailbackTarget", "FailoverTarget", "RunbookContext", "RunbookStep", "StepResult",
-           "execute"]
+           "execute", "runbook_context"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +147,18 @@ def execute(
 ) -> tuple[StepResult, ...]:
     """Run ``steps`` in order; the first failure raises :class:`RunbookStepFailed`."""
     return tuple(_run_step(step, ctx, timeline, progress) for step in steps)
+
+
+def runbook_context(drill: Any) -> RunbookContext:
+    """The context a drill's runbooks run in: its clients, clock, HTTP session and retries."""
+    d, s = drill.backend.deployment, drill.settings
+    target = FailoverTarget(
+        replica_id=s.replica_id, dr_cluster=s.dr_cluster, dr_service=s.dr_service,
+        dr_alb_dns=d.dr.ALBDNSName, hosted_zone_id=d.primary.HostedZoneId,
+        app_dns_name=d.primary.AppDNSName, health_check_id=d.primary.PrimaryHealthCheckId)
+    # Backoff waits are drill seconds: on the embedded backend a retry costs what it would
+    # on AWS (seconds), not seconds of real time multiplied by the time scale.
+    retry = RetryPolicy(max_attempts=s.api_max_attempts, on_retry=drill.journal_retry,
+                        sleep=drill.clock.sleep)
+    return RunbookContext(s, drill.backend.clients, drill.clock, target, drill.backend.resolve,
+                          drill.http, retry)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from botocore.exceptions import WaiterError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.actions import ApiCall
@@ -61,7 +62,12 @@ def promote_replica(ctx: RunbookContext) -> None:
     rds = ctx.clients.client("rds", ctx.settings.dr_region)
     db_id = ctx.target.replica_id
     ctx.call(rds, "promote_read_replica", DBInstanceIdentifier=db_id)
-    ctx.wait(rds, "db_instance_available", DBInstanceIdentifier=db_id)
+    try:
+        ctx.wait(rds, "db_instance_available", DBInstanceIdentifier=db_id)
+    except WaiterError as exc:  # say what the instance is stuck in, not just "max attempts"
+        last = (exc.last_response or {}).get("DBInstances") or [{}]
+        raise ProbeTimeout(f"{db_id!r} never became available after its promotion: it is "
+                           f"{last[0].get('DBInstanceStatus', 'unknown')}", last=last[0]) from exc
     instance = ctx.call(rds, "describe_db_instances", DBInstanceIdentifier=db_id)["DBInstances"][0]
     if instance.get("ReadReplicaSourceDBInstanceIdentifier"):
         raise ProbeTimeout(f"{db_id!r} is available but still a replica of "
@@ -74,7 +80,15 @@ def scale_dr_service(ctx: RunbookContext) -> None:
     t = ctx.target
     ctx.call(ecs, "update_service", cluster=t.dr_cluster, service=t.dr_service,
              desiredCount=DESIRED_DR_TASKS)
-    ctx.wait(ecs, "services_stable", cluster=t.dr_cluster, services=[t.dr_service])
+    try:
+        ctx.wait(ecs, "services_stable", cluster=t.dr_cluster, services=[t.dr_service])
+    except WaiterError as exc:  # ECS says why in the service's newest event
+        found = ((exc.last_response or {}).get("services") or [{}])[0]
+        events = found.get("events") or [{}]
+        raise ProbeTimeout(
+            f"{t.dr_service!r} never became stable: {found.get('runningCount', '?')} of "
+            f"{found.get('desiredCount', '?')} tasks running; newest service event: "
+            f"{events[0].get('message', 'none')}", last=found) from exc
 
 
 def _current_ttl(ctx: RunbookContext, route53: Any, zone_id: str, name: str) -> int:
@@ -122,23 +136,41 @@ def verify_dr_health(ctx: RunbookContext) -> None:
 def await_health(ctx: RunbookContext, alb_dns: str) -> None:
     """``GET /health`` through ``alb_dns`` until it answers 200 (bounded by the step timeout)."""
     url = ctx.resolve(alb_dns) + "/health"
-    timeout = ctx.clock.real(min(ctx.settings.probe_timeout_s, ctx.settings.poll_interval_s))
+    # At least half a real second: at a high time scale a busy machine would otherwise turn
+    # a slow 503 into "no answer", and lose the reasons the app gives.
+    timeout = max(0.5, ctx.clock.real(min(ctx.settings.probe_timeout_s,
+                                          ctx.settings.poll_interval_s)))
 
-    def get() -> int:
+    def get() -> tuple[int, str]:
         try:
-            return ctx.http.get(url, timeout=timeout).status_code
-        except requests.RequestException:
-            return 0
+            answer = ctx.http.get(url, timeout=timeout)
+        except requests.RequestException as exc:
+            return 0, type(exc).__name__
+        return answer.status_code, _reasons(answer)
 
     retrying = Retrying(
         stop=stop_after_delay(ctx.clock.real(ctx.settings.step_timeout_s)),
         wait=wait_fixed(ctx.clock.real(ctx.settings.poll_interval_s)),
-        retry=retry_if_result(lambda status: status != 200),
+        retry=retry_if_result(lambda answer: answer[0] != 200),
     )
     try:
         retrying(get)
     except RetryError as exc:
-        raise ProbeTimeout(f"GET {url} never answered 200", last=exc.last_attempt.result()) from exc
+        status, why = exc.last_attempt.result()
+        raise ProbeTimeout(f"GET {url} never answered 200 (last: {status or 'no answer'}"
+                           f"{': ' + why if why else ''})", last=status) from exc
+
+
+def _reasons(answer: requests.Response) -> str:
+    """The reasons an unhealthy ``/health`` gives in its body (the app's contract), if any."""
+    if answer.status_code == 200:
+        return ""
+    try:
+        body = answer.json()
+    except ValueError:
+        return ""
+    reasons = body.get("reasons") if isinstance(body, dict) else None
+    return "; ".join(str(r) for r in reasons) if isinstance(reasons, list) else ""
 
 
 def failover_steps(dr_region: str) -> tuple[RunbookStep, ...]:

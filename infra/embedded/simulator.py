@@ -19,7 +19,8 @@ from pathlib import Path
 from drills.clock import Clock
 from drills.config import Settings
 from infra.canary.app import CanaryApp, CanaryServer
-from infra.embedded import moto_state
+from infra.embedded import moto_state, wiring
+from infra.embedded.accounting import GroundTruthAccount
 from infra.embedded.dataplane import Outages, RegionDatabase, Replicator, StoredMarker
 from infra.embedded.failback import FailbackReplication
 from infra.embedded.faultplane import FaultPlane
@@ -36,15 +37,8 @@ from infra.embedded.moto_ext.route53_health import CHANGE
 from infra.embedded.replica_lag_metric import ReplicaLagMetric
 from infra.embedded.resolver import AppDns
 from infra.embedded.scheduler import Scheduler
-from infra.embedded.truth import (
-    Component,
-    Fact,
-    GroundTruth,
-    TruthLog,
-    data_at_risk,
-    data_loss,
-    first_recovery,
-)
+from infra.embedded.stores import DataStores
+from infra.embedded.truth import Component, Fact, TruthLog
 
 __all__ = ["RegionSimulator", "ResolveError"]
 
@@ -63,6 +57,7 @@ class _Region:
     database_id: str
     cluster: str
     service: str
+    stack: str
     canary: CanaryServer
     database: RegionDatabase
 
@@ -79,7 +74,7 @@ class _RegionHealth:
         return self._sim.health_problems(self._region)
 
 
-class RegionSimulator:
+class RegionSimulator(GroundTruthAccount):
     """One canary and one SQLite database per region, on loopback, driven by moto's state."""
 
     def __init__(
@@ -103,6 +98,7 @@ class RegionSimulator:
         self._truth: TruthLog | None = None
         self._replicator: Replicator | None = None
         self._plane: FaultPlane | None = None
+        self.stores: DataStores | None = None  # EFS and cache per region, EFS replication
         self.failback: FailbackReplication | None = None  # reverse replication, once started
         self._context: transitions.TransitionContext | None = None
 
@@ -116,9 +112,13 @@ class RegionSimulator:
         self._truth = TruthLog(self.truth_path, self.clock)
         self._scheduler = Scheduler(self.clock).start()
         s = self.settings
+        self.stores = DataStores(folder, primary=s.primary_region, dr=s.dr_region,
+                                 clock=self.clock, scheduler=self._scheduler,
+                                 latency=self.latency, outages=self._outages, truth=self._truth)
         self._add_region(s.primary_region, f"streamflix-db-{s.environment_suffix}",
-                         s.primary_cluster, s.primary_service, folder)
-        self._add_region(s.dr_region, s.replica_id, s.dr_cluster, s.dr_service, folder)
+                         s.primary_cluster, s.primary_service, s.primary_stack, folder)
+        self._add_region(s.dr_region, s.replica_id, s.dr_cluster, s.dr_service, s.dr_stack,
+                         folder)
         self._replicator = Replicator(
             source=s.primary_region, target=self._regions[s.dr_region].database,
             scheduler=self._scheduler, latency=self.latency, outages=self._outages,
@@ -133,6 +133,7 @@ class RegionSimulator:
             settings=s, regions=self._regions, forward=self._replicator, scheduler=self._scheduler,
             latency=self.latency, outages=self._outages, truth=self._truth, refresh=self._refresh)
         self._seed()
+        self.stores.efs.start(self.clock.now())
         self._fis = FisEffects(stacks={s.primary_stack: s.primary_region,
                                        s.dr_stack: s.dr_region},
                                down=self.region_down, up=self.region_up)
@@ -140,7 +141,7 @@ class RegionSimulator:
                          lag=self.replica_lag_seconds).start(self.clock.now())
         self._context = transitions.TransitionContext(
             clock=self.clock, latency=self.latency, scheduler=self._scheduler,
-            observer=self._on_transition, health=self, api_faults=self._plane,
+            observer=self._on_transition, health=self, api_faults=self._plane, tasks=self,
         )
         transitions.activate(self._context)
         self._truth.record("simulator.started", regions=list(self._regions),
@@ -180,16 +181,18 @@ class RegionSimulator:
         self._own_dir = Path(tempfile.mkdtemp(prefix="streamflix-sim-"))
         return self._own_dir
 
-    def _add_region(self, name: str, db_id: str, cluster: str, service: str, folder: Path) -> None:
-        is_primary = name == self.settings.primary_region
+    def _add_region(self, name: str, db_id: str, cluster: str, service: str, stack: str,
+                    folder: Path) -> None:
+        is_primary, stores = name == self.settings.primary_region, self.stores
+        assert stores is not None
         database = RegionDatabase(
             folder / f"{name}.sqlite", region=name, clock=self.clock,
             problems=lambda: self._write_problems(name),
             on_commit=self._ship if is_primary else self._dr_commit,
         )
-        self._regions[name] = _Region(name, db_id, cluster, service, CanaryServer(
-            CanaryApp(region=name, health=_RegionHealth(self, name), store=database)
-        ).start(), database)
+        self._regions[name] = _Region(name, db_id, cluster, service, stack, CanaryServer(
+            CanaryApp(region=name, health=_RegionHealth(self, name), store=database,
+                      stores=stores.for_region(name))).start(), database)
 
     def _ship(self, row: object) -> None:
         assert self._replicator is not None
@@ -214,11 +217,17 @@ class RegionSimulator:
         return {
             "up": ("region is down",) if self._outages.is_down(region.name, self.clock.now())
             else (),
-            "tasks": moto_state.service_problems(region.name, region.cluster, region.service),
+            "tasks": moto_state.service_problems(region.name, region.cluster, region.service)
+            or wiring.routing_problems(region.name, region.stack),
             "database": moto_state.database_problems(region.name, region.database_id)
             + zonal.get("database", ()),
-            "cache": moto_state.cache_problems(region.name) + zonal.get("cache", ()),
+            "cache": moto_state.cache_problems(region.name) + zonal.get("cache", ())
+            + wiring.cache_problems(region.name, region.stack),
         }
+
+    def task_start_problems(self, region: str, cluster: str, service: str) -> tuple[str, ...]:
+        """Why ECS cannot start the service's task now (see :mod:`~infra.embedded.wiring`)."""
+        return wiring.task_start_problems(region, cluster, service, self.is_region_down)
 
     def _refresh(self, region: str, t: float) -> None:
         """Record a fact for every component of ``region`` whose health changed by ``t``."""
@@ -276,9 +285,8 @@ class RegionSimulator:
             self._require_truth().record("region.up", t=t, region=region)
 
     def is_region_down(self, region: str) -> bool:
-        """Whether ``region``'s data plane is down now."""
-        self._region(region)
-        return self._outages.is_down(region, self.clock.now())
+        """Whether ``region``'s data plane is down now (False for a region not simulated)."""
+        return region in self._regions and self._outages.is_down(region, self.clock.now())
 
     @property
     def fault_plane(self) -> FaultPlane:
@@ -338,7 +346,8 @@ class RegionSimulator:
             if region.name == self.settings.dr_region and self._replicator is not None:
                 self._replicator.stop_at(event.started_at)  # promotion stops replication (R1)
             return
-        self._require_truth().fact(Fact(event.completed_at, region.name, "database", True))
+        ok = not moto_state.database_problems(region.name, region.database_id)
+        self._require_truth().fact(Fact(event.completed_at, region.name, "database", ok))
 
     def _on_scale(self, event: transitions.TransitionEvent, at: float) -> None:
         region = self._regions.get(event.region)
@@ -366,51 +375,3 @@ class RegionSimulator:
                 fqdn=fqdn,
             )
         return now >= since + self._detect[key]
-
-    # -- ground truth ------------------------------------------------------------------
-
-    def ground_truth(self, *, region: str | None = None,
-                     since: float | None = None) -> GroundTruth:
-        """What really happened so far: outage, recovery, RTO, RPO and lost writes.
-
-        By default the region-loss account: from the primary's first outage to recovery in
-        DR, data loss against DR. With ``region`` and ``since``: recovery of ``region`` itself
-        from drill time ``since`` (an in-region fault), data loss against its own database.
-        """
-        primary, dr = self.settings.primary_region, self.settings.dr_region
-        truth = self._require_truth()
-        survivors = region or dr
-        outage = self._outages.first_down(primary) if region is None else since
-        recovered = None
-        app = self._app_name()
-        if outage is not None and app is not None:
-            recovered = first_recovery(
-                truth.facts(), region=survivors, since=outage,
-                serving_region=lambda t: self._serving_region(app, t),
-                extra_times=self._dns.history.effective_times(app),
-            )
-        # A write in flight as the primary went down can still commit (and be acknowledged)
-        # just after the outage began; while the primary is down, every commit counts.
-        down = region is None and self._outages.is_down(primary, self.clock.now())
-        cutoff = outage if outage is not None and not down else self.clock.now()
-        result = data_loss(self._regions[primary].database.db.rows(),
-                           self._regions[survivors].database.db.rows(), primary=primary,
-                           cutoff=cutoff, outage=outage, recovered=recovered)
-        truth.record("ground_truth", outage_start=outage, recovered_at=recovered,
-                     rto_seconds=result.rto_seconds, rpo_seconds=result.rpo_seconds,
-                     lost_markers=list(result.lost_seqs), region=survivors)
-        return result
-
-    def data_at_risk(self, t: float, *, applied_by: float | None = None,
-                     committed_by: float | None = None) -> float:
-        """Drill seconds of primary writes committed by ``t`` not applied in DR by ``t``:
-        what a region loss at ``t`` would cost (see :func:`~infra.embedded.truth.data_at_risk`)."""
-        if self._replicator is None:
-            raise RuntimeError("simulator not started")
-        rows = self._regions[self.settings.primary_region].database.db.rows()
-        return data_at_risk(rows, dict(self._replicator.applied_at),
-                            primary=self.settings.primary_region, t=t, applied_by=applied_by,
-                            committed_by=committed_by)
-
-    def _app_name(self) -> str | None:
-        return self.app_name or self._dns.app_name(self.settings.primary_region)

@@ -14,6 +14,7 @@ import pytest
 from pytest_bdd import scenario
 
 from drills.config import load_settings
+from reports import load_evidence, publish
 from tests.features.fault_truth import truth_events
 
 __all__: list[str] = []
@@ -53,6 +54,24 @@ def test_failback(request):
     assert [e["source"] for e in truth_events(drill, "replication.created")] == ["us-east-1"]
     assert [e["source"] for e in truth_events(drill, "replication.resumed")] == ["eu-west-2"]
     drill.close()
+    _published(drill.run_dir, result)
     assert not drill.faults or not any(f.is_active() for f in drill.faults)
     names = {t.name for t in threading.enumerate()}
     assert not names & {"MarkerWriter", "Prober", "embedded-scheduler"}, names
+
+
+def _published(run_dir, result):
+    """The failback's downtime and RPO reach evidence.json, the report and the metrics."""
+    publish(run_dir)
+    fb = load_evidence(run_dir / "evidence.json").failback
+    assert fb is not None, "evidence.json has no failback record"
+    assert fb.downtime_seconds == pytest.approx(result.downtime_seconds, abs=1e-3)
+    assert fb.true_downtime_seconds == pytest.approx(result.ground_truth.rto_seconds, abs=1e-3)
+    assert (fb.rpo_seconds, fb.lost_markers, fb.served_region) == (0.0, (), "eu-west-2")
+    assert fb.written_after_failover == result.written_after_failover
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'id="failback"' in report and f'data-seconds="{fb.downtime_seconds}"' in report
+    metrics = (run_dir / "metrics.prom").read_text(encoding="utf-8")
+    line = next(x for x in metrics.splitlines()
+                if x.startswith("dr_drill_failback_downtime_seconds{"))
+    assert float(line.rsplit(" ", 1)[1]) == pytest.approx(fb.downtime_seconds)

@@ -10,6 +10,7 @@ every seed.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,45 @@ def test_measured_rto_and_rpo_match_ground_truth(tmp_path, seed):
     # Realistic, not milliseconds: promotion alone is minutes in the latency model.
     assert 180 <= result.rto_seconds <= 1500
     assert drill.exit_code == (0 if result.passed else 1)
+    _stores_match_ground_truth(drill, settings)
+    _healthy_stack_audits_clean(drill)
     leftovers.assert_none_since(drill)
+
+
+def _healthy_stack_audits_clean(drill):
+    """The readiness audit the drill ran before its fault found nothing blocking."""
+    [audit] = [e for e in _journal(drill) if e["kind"] == "readiness.audit"]
+    assert audit["ran"] and audit["passed"], audit
+    assert not [f for f in audit["findings"] if f["severity"] in ("critical", "major")]
+    assert audit["rto_budget_seconds"] == 480.0
+
+
+def _stores_match_ground_truth(drill, settings):
+    """Each store's RPO and lost markers, measured from DR, against the simulator's truth."""
+    result = drill.require_result()
+    records = drill.writer.records()
+    acked = [r.seq for r in records if r.acked]
+    # Written before the outage, as the drill counts it: acknowledged, or found in DR's
+    # database though its acknowledgement was lost (then its file and key were written too).
+    in_dr = result.ground_truth.stores["database"].applied
+    before = {r.seq for r in records
+              if (r.acked or r.seq in in_dr) and r.written_at < drill.outage_start}
+    assert [s.store for s in result.stores] == ["database", "efs", "cache"]
+    for store in result.stores:
+        true = result.ground_truth.stores[store.store]
+        true_rpo = true.rpo_over(acked)
+        assert set(store.rpo.lost) == before & set(true.lost_seqs), store.store
+        if true_rpo is None:
+            assert store.rpo_seconds is None, f"{store.store}: DR holds none, truth says"
+        else:
+            assert abs(store.rpo_seconds - true_rpo) <= settings.marker_interval_s, (
+                f"{store.store}: measured RPO {store.rpo_seconds:.2f}s, truth {true_rpo:.2f}s")
+    database, efs, cache = result.stores
+    assert database.rpo_seconds == result.rpo_seconds
+    # EFS syncs minutes apart (within AWS's 15 minutes); the cache is not replicated at all.
+    assert efs.recovery_point and efs.rpo_seconds <= 900 and efs.met
+    assert not cache.replicated and cache.rpo_seconds is None and cache.met is None
+    assert len(cache.rpo.lost) == cache.rpo.acked_before_outage > 0
 
 
 def test_recovery_slower_than_the_objective_fails_with_the_reason(tmp_path):
@@ -81,6 +120,16 @@ def test_recovery_slower_than_the_objective_fails_with_the_reason(tmp_path):
     print_summary(drill.run_dir, screen)
     text = screen.file.getvalue()
     assert "FAILED" in text and "exceeded the objective of 900s" in text, text
+    # RPO per data store everywhere a user or an auditor looks.
+    assert "RPO per data store" in text and "efs" in text and "not judged" in text, text
+    evidence = json.loads((drill.run_dir / "evidence.json").read_text(encoding="utf-8"))
+    stores = {s["store"]: s for s in evidence["stores"]}
+    assert set(stores) == {"database", "efs", "cache"}
+    assert stores["cache"]["rpo_seconds"] is None and stores["cache"]["true_lost_markers"]
+    html = (drill.run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'id="rpo-by-store"' in html and 'data-store="efs"' in html
+    metrics = (drill.run_dir / "metrics.prom").read_text(encoding="utf-8")
+    assert 'dr_drill_store_rpo_seconds{' in metrics and 'store="efs"' in metrics
 
 
 def _promote_in_lost_region(ctx: RunbookContext) -> None:

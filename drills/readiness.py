@@ -1,0 +1,84 @@
+"""The readiness audit inside a drill: what it found before the fault, and what it explains.
+
+Before the first fault the drill runs the same read-only audit as ``drill audit``
+(:func:`drills.audit.run_audit`) on the stacks it is about to fail over, and journals it:
+one ``readiness.audit`` event, and one ``finding`` (source ``audit``) per finding, so the
+evidence, the report and the summary carry them. A blocking finding does not stop the
+drill: the drill is what shows whether the failover works. When the drill then fails, its
+verdict names the blocking findings as the likely cause (:func:`likely_cause`), so a missed
+RTO arrives with the reason the DR setup could not meet it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drills.audit import AuditReport, run_audit
+from drills.audit_findings import BLOCKING
+from drills.errors import DrillError
+
+__all__ = ["PendingAudit", "audit_before_fault", "likely_cause"]
+
+
+class PendingAudit:
+    """The audit, reading in a thread of its own while the drill waits for steady state."""
+
+    def __init__(self, settings: Any, clients: Any) -> None:
+        self._report: AuditReport | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(settings, clients),
+                                        name="readiness-audit", daemon=True)
+        self._thread.start()
+
+    def _run(self, settings: Any, clients: Any) -> None:
+        try:
+            self._report = run_audit(settings, clients)
+        except (DrillError, BotoCoreError, ClientError) as exc:
+            self._error = exc
+
+    def join(self) -> None:
+        """Wait until the audit has finished (its calls are bounded by the API timeout)."""
+        self._thread.join()
+
+    def outcome(self) -> tuple[AuditReport | None, BaseException | None]:
+        """The report, or why there is none; waits for the audit to finish."""
+        self.join()
+        return self._report, self._error
+
+
+def audit_before_fault(drill: Any, pending: PendingAudit | None = None) -> AuditReport | None:
+    """Journal the audit of the drill's stacks (run now unless ``pending``); None if it failed."""
+    if pending is None:
+        pending = PendingAudit(drill.settings, drill.backend.clients)
+    report, error = pending.outcome()
+    if report is None:
+        # The audit only advises: a read it is not allowed (or a throttle) must not stop a
+        # drill that passed its preflight gate. The journal says it did not run, and why.
+        why = str(error).splitlines()[0] if error else "no report"
+        drill.timeline.record("readiness.audit", ran=False, error=why)
+        return None
+    budget = report.rto_budget
+    drill.timeline.record(
+        "readiness.audit", ran=True, passed=report.passed,
+        findings=[dataclasses.asdict(f) for f in report.findings],
+        rto_budget_seconds=budget.total_s if budget else None,
+        rto_budget=budget.describe() if budget else None)
+    for f in report.findings:
+        drill.timeline.record("finding", id=f.id, severity=f.severity, message=f.message,
+                              fix=f.fix, source="audit")
+    return report
+
+
+def likely_cause(report: AuditReport | None) -> str:
+    """The audit's blocking findings as a failed verdict's likely cause ("" if none)."""
+    blocking = [f for f in (report.findings if report else ()) if f.severity in BLOCKING]
+    if not blocking:
+        return ""
+    first, others = blocking[0], blocking[1:]
+    also = f" (also {', '.join(f.id for f in others)})" if others else ""
+    return (f"likely cause, found by the readiness audit before the fault: {first.id}: "
+            f"{first.message}{also}")
