@@ -52,6 +52,19 @@ def _checks_only(p: Planner, **_: Any) -> None:
     """A Then step that asserts on what earlier steps read: no action of its own."""
 
 
+def _step_timeout(p: Planner, seconds: float) -> None:
+    p.settings = p.settings.model_copy(update={"step_timeout_s": seconds})
+
+
+def _audit_reports(p: Planner, finding: str) -> None:
+    from drills.audit_facts import AUDIT_CALLS
+    from drills.audit_findings import CATALOGUE
+
+    if finding not in CATALOGUE:
+        raise ConfigError(f"{finding!r} is not a readiness-audit finding id (docs/audit.md)")
+    p.add("audit", f"read-only readiness audit; it must report {finding}", AUDIT_CALLS)
+
+
 def _stalls(p: Planner, region: str, seconds: int) -> None:
     p.expect_regions(dr=region)
     p.inject("replication-lag", seconds=seconds)
@@ -107,6 +120,10 @@ STEP_PLANS: dict[str, PlanFn] = {
     "the application is back in {region}": lambda p, region: p.measure_failback(region),
     "no write made after the failover is lost": _checks_only,
     "the failback's downtime is under {minutes:d} minutes": _checks_only,
+    # steps/breakage_steps.py
+    "a runbook step is abandoned after {seconds:g} seconds": _step_timeout,
+    "the DR setup is broken: {breakage}": lambda p, breakage: p.break_setup(breakage),
+    "the readiness audit reports {finding}": _audit_reports,
     # steps/deploy_steps.py
     "the StreamFlix warm standby is deployed": lambda p: p.deploy(),
     "both stacks are complete": lambda p: p.inspect(),

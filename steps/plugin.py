@@ -8,4 +8,5 @@ pytest_plugins = [
     "steps.drill_steps",
     "steps.fault_steps",
     "steps.failback_steps",
+    "steps.breakage_steps",
 ]

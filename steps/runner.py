@@ -41,8 +41,12 @@ class FeatureRun:
 
     @property
     def interrupted(self) -> bool:
-        """Whether pytest stopped on Ctrl-C, SIGTERM or ``drill abort``."""
-        return self.exit_status == pytest.ExitCode.INTERRUPTED
+        """Whether pytest stopped on Ctrl-C, SIGTERM or ``drill abort``.
+
+        pytest also answers INTERRUPTED to an error while collecting; that is a refusal
+        (``refusal`` says why), not a signal.
+        """
+        return self.exit_status == pytest.ExitCode.INTERRUPTED and self.refusal is None
 
 
 class _Collector(DrillCarrier):
@@ -54,6 +58,7 @@ class _Collector(DrillCarrier):
         self.failures: list[str] = []
         self.feature = feature
         self.refusal: DrillError | None = None
+        self.tags: tuple[str, ...] = ()
 
     def pytest_collection_modifyitems(self, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
@@ -64,6 +69,13 @@ class _Collector(DrillCarrier):
             self.refusal = exc
             config.hook.pytest_deselected(items=list(items))
             items.clear()
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A feature pytest cannot even collect is refused, with pytest's reason."""
+        if report.failed and self.refusal is None:
+            text = report.longreprtext.strip().splitlines() if report.longreprtext else []
+            why = text[-1].removeprefix("E   ").strip() if text else "pytest could not collect it"
+            self.refusal = ConfigError(f"feature file {str(self.feature)!r} cannot be run: {why}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep failure text for the summary."""
@@ -93,8 +105,9 @@ def load_feature(path: Path) -> Any:
 def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[str], None],
                 results_dir: Path) -> FeatureRun:
     """Run every scenario of ``feature_path``; JUnit and Cucumber JSON go to ``results_dir``."""
-    load_feature(feature_path)
+    feature = load_feature(feature_path)
     carrier = _Collector(settings, progress, Path(feature_path))
+    carrier.tags = _tags(feature)
     with tempfile.TemporaryDirectory(prefix="drill-feature-") as tmp:
         module = Path(tmp) / "test_drill_feature.py"
         module.write_text("from pytest_bdd import scenarios\n"
@@ -155,8 +168,22 @@ class _PluginName:
         self.carrier = carrier
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        """Register the carrier so fixtures can find it by name."""
+        """Register the carrier so fixtures can find it by name, and the feature's tags.
+
+        The project's pytest settings insist on declared markers; a feature's tags are its
+        author's business, so each is declared here rather than refused.
+        """
         config.pluginmanager.register(self.carrier, CARRIER_NAME)
+        for tag in getattr(self.carrier, "tags", ()):
+            config.addinivalue_line("markers", f"{tag}: a tag of the feature being run")
+
+
+def _tags(feature: Any) -> tuple[str, ...]:
+    """Every tag of the feature and its scenarios, as pytest-bdd turns them into markers."""
+    found = set(getattr(feature, "tags", ()) or ())
+    for scenario in getattr(feature, "scenarios", {}).values():
+        found |= set(getattr(scenario, "tags", ()) or ())
+    return tuple(sorted(found))
 
 
 def copy_results(results_dir: Path, run_dir: Path) -> None:

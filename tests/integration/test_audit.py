@@ -24,6 +24,8 @@ from drills.actions import is_mutating
 from drills.audit import AuditReport, run_audit
 from drills.audit_command import audit_and_show
 from drills.audit_facts import AUDIT_CALLS
+from drills.breakages import BREAKAGES
+from drills.breakages import apply as apply_breakage
 from drills.config import Settings, load_settings
 from drills.errors import ConfigError
 from infra.aws import ClientFactory
@@ -235,6 +237,44 @@ def test_the_cli_exits_1_and_prints_json_when_a_finding_blocks(stack):
     assert document["rto_budget"]["total_seconds"] == 480.0
     [missing] = [f for f in document["findings"] if f["id"] == "DR-EFS-REPLICATION-MISSING"]
     assert missing["severity"] == "critical" and source in missing["message"] and missing["fix"]
+
+
+def _cli_audit(stack: _Stack) -> tuple[int, dict]:
+    result = subprocess.run(
+        drill_command("audit", "--env", ENV, "--endpoint-url", stack.server.endpoint_url,
+                      "--json"),
+        capture_output=True, text=True, env=drill_env(), timeout=120, check=False)
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_the_cli_names_every_breakage_of_the_broken_setup_table(stack):
+    """features/broken_dr/: `drill audit` reports each row's finding, blocking, by id."""
+    s = stack.settings
+    # Deleting the task definition hides what is wrong with its image, so it goes alone.
+    rounds = [[n for n in BREAKAGES if n != "dr-task-definition-deleted"],
+              ["dr-task-definition-deleted"]]
+    try:
+        for names in rounds:
+            stack.redeploy()
+            for name in names:
+                apply_breakage(name, stack.clients, s, stack.deployment)
+            code, document = _cli_audit(stack)
+            blocking = {f["id"] for f in document["findings"]
+                        if f["severity"] in ("critical", "major")}
+            assert code == 1 and document["passed"] is False
+            assert {BREAKAGES[n].finding for n in names} <= blocking, (names, blocking)
+    finally:
+        stack.redeploy()
+    code, document = _cli_audit(stack)
+    assert code == 0 and not {f["id"] for f in document["findings"]} - FRESH
+
+
+def test_breakages_are_refused_off_the_embedded_backend(stack):
+    aws = stack.settings.model_copy(update={"backend": "aws"})
+    with pytest.raises(ConfigError, match="only done on the embedded backend"):
+        apply_breakage("dr-cache-deleted", stack.clients, aws, stack.deployment)
+    with pytest.raises(ConfigError, match="unknown DR breakage 'nope'; known: "):
+        apply_breakage("nope", stack.clients, stack.settings, stack.deployment)
 
 
 def test_an_endpoint_that_does_not_answer_is_bad_input():

@@ -1,0 +1,92 @@
+"""The broken-setup table (features/broken_dr/): run its examples and check each named its cause.
+
+Each example breaks the deployed DR setup one way (``drills.breakages``), then runs the
+region-loss drill through ``drill run``, as an operator would. :func:`run_examples` runs a
+share of the table's rows (a copy of the feature with only those rows, so two test modules
+can split the table over the suite's two workers); :func:`check_named` asserts what the
+issue asks of each row: the readiness audit reported the row's finding before the fault, the
+drill failed (exit 1), and its verdict, ``evidence.json``, ``report.html`` and printed
+summary all name the finding, with every fault reverted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from drills.audit_findings import BLOCKING
+from drills.breakages import BREAKAGES
+from drills.runinfo import PROJECT_ROOT
+from tests.drillcli import DRILL_TIMEOUT_S, drill_command, drill_env
+
+__all__ = ["FEATURE", "ROWS", "Outcome", "check_named", "run_examples"]
+
+FEATURE = PROJECT_ROOT / "features" / "broken_dr" / "region_loss_on_a_broken_setup.feature"
+_HEAD, _, _TABLE = FEATURE.read_text(encoding="utf-8").partition("    Examples:\n")
+_LINES = _TABLE.strip("\n").splitlines()
+# breakage -> finding, as the feature's Examples table states them.
+ROWS: dict[str, str] = dict(
+    tuple(cell.strip() for cell in line.strip().strip("|").split("|"))  # type: ignore[misc]
+    for line in _LINES[1:])
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One example's run: its folder, the journal's events, and the CLI's output."""
+
+    breakage: str
+    run_dir: Path
+    events: list[dict]
+    stdout: str
+
+
+def run_examples(breakages: list[str], tmp: Path) -> tuple[int, dict[str, Outcome]]:
+    """``drill run`` the feature with only these rows; the exit code and each row's run."""
+    assert set(breakages) <= set(ROWS), f"not rows of {FEATURE.name}: {breakages}"
+    rows = [line for line in _LINES[1:] if line.strip().strip("|").split("|")[0].strip()
+            in breakages]
+    feature = tmp / FEATURE.name
+    feature.write_text(_HEAD + "    Examples:\n" + "\n".join([_LINES[0], *rows]) + "\n",
+                       encoding="utf-8")
+    runs = tmp / "runs"
+    done = subprocess.run(
+        drill_command("run", str(feature), "--out", str(runs), "--time-scale", "300",
+                      "--seed", "7"),
+        cwd=tmp, env=drill_env(), capture_output=True, text=True, check=False,
+        timeout=DRILL_TIMEOUT_S * 2)
+    found: dict[str, Outcome] = {}
+    for run_dir in sorted(p for p in runs.glob("[!.]*") if p.is_dir()):
+        events = [json.loads(x) for x in (run_dir / "timeline.jsonl").read_text().splitlines()]
+        [broken] = [e["breakage"] for e in events if e["kind"] == "dr.broken"]
+        found[broken] = Outcome(broken, run_dir, events, done.stdout)
+    assert sorted(found) == sorted(breakages), (
+        f"expected one run per row {sorted(breakages)}, got {sorted(found)}; exit "
+        f"{done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.returncode, found
+
+
+def check_named(outcome: Outcome) -> None:
+    """The row's finding was reported before the fault, and the failed drill names it."""
+    finding = ROWS[outcome.breakage]
+    assert BREAKAGES[outcome.breakage].finding == finding, "feature and catalogue disagree"
+    kinds = [e["kind"] for e in outcome.events]
+    [audit] = [e for e in outcome.events if e["kind"] == "readiness.audit"]
+    blocking = {f["id"] for f in audit["findings"] if f["severity"] in BLOCKING}
+    assert finding in blocking, f"{outcome.breakage}: the audit before the fault found {blocking}"
+    assert kinds.index("readiness.audit") < kinds.index("fault.injected"), kinds
+    assert all(e["verified"] for e in outcome.events if e["kind"] == "fault.reverted")
+    assert kinds.count("fault.reverted") == kinds.count("fault.injected") == 1
+    [end] = [e for e in outcome.events if e["kind"] == "run.finished"]
+    assert (end["verdict"], end["exit_code"]) == ("failed", 1), end
+    assert f"likely cause, found by the readiness audit before the fault: {finding}" \
+        in end["reason"], end["reason"]
+    evidence = json.loads((outcome.run_dir / "evidence.json").read_text(encoding="utf-8"))
+    assert evidence["verdict"] == "failed" and finding in evidence["verdict_reason"]
+    assert {"id": finding, "source": "audit"}.items() <= next(
+        f for f in evidence["findings"] if f["id"] == finding).items()
+    report = (outcome.run_dir / "report.html").read_text(encoding="utf-8")
+    assert finding in report, f"{finding} not in {outcome.run_dir / 'report.html'}"
+    printed = " ".join(outcome.stdout.split())  # the summary wraps long lines
+    assert f"{finding}:" in printed, f"{finding} not in the printed summary"

@@ -1,0 +1,42 @@
+"""Broken-setup table, first half: DR setups whose tasks cannot start or cannot be reached.
+
+Each row's drill fails in the failover runbook; the step's own error says what the data
+plane saw (the service's newest event, the load balancer's answer), and the verdict names
+the readiness-audit finding as the likely cause (tests/features/broken_dr.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.features.broken_dr import check_named, run_examples
+
+__all__: list[str] = []
+
+# breakage -> what the failed runbook step itself reports, from the data plane
+SEEN = {
+    "dr-task-definition-deleted": "task definition streamflix-dr-dev:1 does not exist",
+    "dr-image-in-primary-registry": "CannotPullContainerError",
+    "dr-listener-deleted": "no listener of load balancer 'sfx-alb-dr-dev' forwards to",
+    "dr-task-port-closed": "admits nothing from the load balancer",
+}
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """One ``drill run`` of these rows of the feature."""
+    return run_examples(list(SEEN), tmp_path_factory.mktemp("broken-service"))
+
+
+def test_the_feature_run_fails(table):
+    code, _runs = table
+    assert code == 1
+
+
+@pytest.mark.parametrize("breakage", list(SEEN))
+def test_the_drill_fails_naming_the_cause(table, breakage):
+    _code, runs = table
+    check_named(runs[breakage])
+    [end] = [e for e in runs[breakage].events if e["kind"] == "run.finished"]
+    assert end["reason"].startswith("runbook step "), end["reason"]
+    assert SEEN[breakage] in end["reason"], end["reason"]
