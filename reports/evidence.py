@@ -19,12 +19,12 @@ from typing import Any
 from reports import sources
 from reports._codec import from_jsonable, to_jsonable
 from reports.definitions import definitions_for
+from reports.failback import failback_record
 from reports.findings import derive_findings
 from reports.operator_steps import operator_steps
 from reports.records import (
     NOT_RECORDED,
     Evidence,
-    FailbackRecord,
     FaultRecord,
     Finding,
     Governance,
@@ -83,7 +83,7 @@ def build_evidence(run_dir: Path) -> Evidence:
         rto_split=_split(measured), measurement=_measurement(measured, t0, interval),
         lost_markers=_ints(measured.get("lost_markers")), faults=_faults(journal, t0),
         stores=store_records(measured, journal.last("ground_truth")),
-        failback=_failback(journal, t0),
+        failback=failback_record(journal, t0),
         runbook=_steps(journal, t0), outage_declared_by=_declared_by(journal),
         api_retries=len(journal.of_kind("api.retry")), findings=_journal_findings(journal),
         ground_truth=_ground_truth(run_dir, journal, t0, rto, rpo),
@@ -290,28 +290,6 @@ def _measurement(m: Mapping[str, Any], t0: float, interval: float | None) -> Mea
 def _declared_by(journal: Journal) -> str | None:
     declared = journal.first("outage.declared")
     return _text(declared.get("by")) if declared else None
-
-
-def _failback(journal: Journal, t0: float) -> FailbackRecord | None:
-    measured, truth = journal.last("failback.measurement"), journal.last("failback.ground_truth")
-    if measured is None:
-        return None
-
-    def at(value: Any) -> float | None:
-        t = _num(value)
-        return None if t is None else round(t - t0, 3)
-
-    truth = truth or {}
-    return FailbackRecord(
-        downtime_seconds=_num(measured.get("downtime_seconds")),
-        rpo_seconds=_num(measured.get("rpo_seconds")), freeze_at=at(measured.get("freeze_at")),
-        recovered_at=at(measured.get("recovered_at")),
-        served_region=str(measured.get("served_region", "")),
-        written_after_failover=_int(measured.get("written_after_failover")) or 0,
-        lost_markers=_ints(measured.get("lost_markers")),
-        true_downtime_seconds=_num(truth.get("downtime_seconds")),
-        true_rpo_seconds=_num(truth.get("rpo_seconds")),
-        true_lost_markers=_ints(truth.get("lost_markers")) if truth else None)
 
 
 def _journal_findings(journal: Journal) -> tuple[Finding, ...]:
