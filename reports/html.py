@@ -8,6 +8,7 @@ network fetch at all. Elements a test or a scraper reads carry stable ids: ``ver
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -37,8 +38,13 @@ def _met(value: bool | None) -> str:
     return {True: "met", False: "MISSED", None: "not assessed"}[value]
 
 
+@functools.cache
 def template_environment() -> Environment:
-    """The Jinja2 environment of the report templates, with their filters."""
+    """The Jinja2 environment of the report templates, with their filters (built once).
+
+    Compiling the report template takes a fifth of a second; the environment keeps the
+    compiled template, so it is built once per process, not once per report.
+    """
     env = Environment(loader=PackageLoader("reports", "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
