@@ -30,7 +30,7 @@ from drills.interrupts import Interrupted, claim_sigterm, held_signals, signal_n
 from drills.measure import failures_since, measure_rpo, measure_rto, tail_healthy
 from drills.preflight import PreflightReport, run_checks
 from drills.probes import AckedMarker, MarkerWriter, Prober, http_session
-from drills.readiness import PendingAudit, audit_before_fault
+from drills.readiness import PendingAudit, audit_before_fault, not_replicating
 from drills.runbooks.executor import RunbookStep, execute, runbook_context
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
@@ -214,7 +214,7 @@ class Drill:
         fault = self.backend.make_fault(self.registry, fault_name, ctx, self.run_dir.name,
                                         **options)
         if not self.faults:
-            stores.await_recovery_points(self, fault)
+            stores.await_recovery_points(self, fault, skip=not_replicating(self._audit))
             self.preflight()
         with self.phase("inject"):
             self.faults.append(fault)

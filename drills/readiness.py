@@ -21,7 +21,10 @@ from drills.audit import AuditReport, run_audit
 from drills.audit_findings import BLOCKING
 from drills.errors import DrillError
 
-__all__ = ["PendingAudit", "audit_before_fault", "likely_cause"]
+__all__ = ["PendingAudit", "audit_before_fault", "likely_cause", "not_replicating"]
+
+# Findings that say a store has no replication to DR at all: nothing to wait for.
+_NO_REPLICATION = {"DR-EFS-REPLICATION-MISSING": "efs", "DR-EFS-REPLICATION-NOT-ENABLED": "efs"}
 
 
 class PendingAudit:
@@ -71,6 +74,13 @@ def audit_before_fault(drill: Any, pending: PendingAudit | None = None) -> Audit
         drill.timeline.record("finding", id=f.id, severity=f.severity, message=f.message,
                               fix=f.fix, source="audit")
     return report
+
+
+def not_replicating(pending: PendingAudit | None) -> frozenset[str]:
+    """The data stores the audit found with no replication to DR (waits for the audit)."""
+    report = pending.outcome()[0] if pending is not None else None
+    return frozenset(_NO_REPLICATION[f.id] for f in (report.findings if report else ())
+                     if f.id in _NO_REPLICATION)
 
 
 def likely_cause(report: AuditReport | None) -> str:

@@ -167,19 +167,22 @@ def read_store_markers(base_url: str, *, timeout: float, region: str,
     return {str(k): frozenset(m["seq"] for m in v) for k, v in lists.items()}
 
 
-def await_recovery_points(drill: Any, fault: Any) -> None:
+def await_recovery_points(drill: Any, fault: Any, *, skip: frozenset[str] = frozenset()) -> None:
     """Before a fault that loses a region's data, give each judged replicated store up to its
     objective (from the first marker) to hold a marker in DR, as the backend can tell.
 
     A drill's markers start moments before the fault, while EFS syncs minutes apart: without
     this baseline, EFS would have nothing in DR yet and no recovery point. A store that has
-    none by its deadline is left to the measurement, which reports it (a broken replication).
+    none by its deadline is left to the measurement, which reports it (a broken replication);
+    one in ``skip`` (the readiness audit found it does not replicate) is not waited for.
     """
     backend, writer = drill.backend, drill.writer
     if not getattr(fault, "loses_region_data", False) or writer is None or not hasattr(
             backend, "replicated_markers"):
         return
-    waits = stores_to_wait_for(store_objectives(drill.settings, drill.objectives.rpo_seconds))
+    waits = {store: seconds for store, seconds in stores_to_wait_for(
+        store_objectives(drill.settings, drill.objectives.rpo_seconds)).items()
+        if store not in skip}
     records = writer.records()
     if not waits or not records:
         return
