@@ -235,6 +235,9 @@ def efs_replication_findings(f: AuditFacts, s: Settings) -> list[Finding]:
         return [finding("DR-EFS-REPLICATION-SYNCING", **names)]
     if status != "ENABLED":
         return [finding("DR-EFS-REPLICATION-NOT-ENABLED", status=status, **names)]
+    if s.efs_rpo_objective_s is not None and s.efs_rpo_objective_s < _EFS_RPO_S:
+        # The drill judges EFS against this: a healthy replication can miss it.
+        return [finding("DR-EFS-RPO-OBJECTIVE", rpo=s.efs_rpo_objective_s, **names)]
     if s.rpo_objective_s < _EFS_RPO_S:
         return [finding("DR-EFS-RPO", rpo=s.rpo_objective_s, **names)]
     return []
@@ -267,6 +270,9 @@ def cache_replication_findings(f: AuditFacts, s: Settings) -> list[Finding]:
         return [finding("DR-CACHE-MISSING", cache=cache, region=s.dr_region, state=state)]
     if (f.dr_cache or {}).get("GlobalReplicationGroupInfo", {}).get("GlobalReplicationGroupId"):
         return []
+    if s.cache_rpo_objective_s is not None:  # judged by the drill: it will miss it
+        return [finding("DR-CACHE-RPO-OBJECTIVE", cache=cache, region=s.dr_region,
+                        rpo=s.cache_rpo_objective_s)]
     return [finding("DR-CACHE-NOT-REPLICATED", cache=cache, region=s.dr_region,
                     state="is an empty standby")]
 

@@ -191,6 +191,12 @@ CATALOGUE: Mapping[str, FindingKind] = {
         "the last minutes before a regional loss can be lost.", "Accept a file RPO of up to 15 "
         "minutes, or keep what must not be lost in the database; watch the TimeSinceLastSync "
         "metric."),
+    "DR-EFS-RPO-OBJECTIVE": _K(
+        "major", "The EFS RPO objective is {rpo:g} s, but EFS replication {src} -> {dst} is "
+        "asynchronous with an RPO of up to 15 minutes for most file systems (AWS): a drill "
+        "judging EFS against {rpo:g} s can fail on a healthy setup, and a real failover can "
+        "lose more files than that.", "Set efs_rpo_objective_s to 900 (AWS's figure), or keep "
+        "what must not be lost in the database."),
     "DR-RDS-UNENCRYPTED": _K(
         "major", _ENCRYPT, "Encryption cannot be turned on in place: restore an encrypted copy "
         "of a snapshot and re-create the replica."),
@@ -207,6 +213,12 @@ CATALOGUE: Mapping[str, FindingKind] = {
         "critical", "The DR cache {cache} {state} in {region}: the application's "
         "/health needs its cache, so DR cannot serve.", "Re-create it from the DR stack "
         "(update the stack, or delete and deploy it again)."),
+    "DR-CACHE-RPO-OBJECTIVE": _K(
+        "major", "The cache has an RPO objective of {rpo:g} s, but the DR cache {cache} "
+        "({region}) receives nothing from the primary: every cached key is lost in a "
+        "failover, so no drill can meet it.", "Unset cache_rpo_objective_s (the app rebuilds "
+        "the cache from the database), or join both caches in a Global Datastore (not t3 "
+        "nodes; RPO under 1 s)."),
     "DR-CACHE-NOT-REPLICATED": _K(
         "minor", "The DR cache {cache} ({region}) {state}: nothing copies the primary cache to "
         "it, so every cached key (sessions, catalogue) is gone after a failover. The cache "

@@ -167,6 +167,17 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize(("overrides", "finding_id"), [
+    ({"efs_rpo_objective_s": 60.0}, "DR-EFS-RPO-OBJECTIVE"),
+    ({"cache_rpo_objective_s": 5.0}, "DR-CACHE-RPO-OBJECTIVE")], ids=["efs", "cache"])
+def test_a_store_objective_the_store_cannot_meet_is_major(overrides, finding_id):
+    settings = ROOMY.model_copy(update=overrides)
+    report = judge(HEALTHY, settings)
+    assert [(f.id, f.severity) for f in report.findings if f.id == finding_id] == [
+        (finding_id, "major")]
+    assert not report.passed
+
+
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_one_broken_thing_gives_exactly_its_finding(case):
     facts, finding_id, severity = CASES[case]
@@ -241,4 +252,6 @@ def test_every_catalogued_finding_can_be_reported():
     budget_over = _with(app_record={"Name": APP, "Type": "CNAME", "TTL": 3600})
     reported |= {f.id for f in judge(budget_over, S).findings}
     reported |= {f.id for f in judge(_with(primary_stack=None), S).findings}
+    strict = S.model_copy(update={"efs_rpo_objective_s": 60.0, "cache_rpo_objective_s": 5.0})
+    reported |= {f.id for f in judge(HEALTHY, strict).findings}
     assert reported == set(CATALOGUE)
