@@ -13,6 +13,7 @@ primary's database holds afterwards.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -53,12 +54,20 @@ class FailbackReplication:
         self._refresh = refresh
         self.reverse: Replicator | None = None
         self._dr_commits: list[StoredMarker] = []
+        self._copied: frozenset[int] = frozenset()  # seqs the new replica started with
+        # DR's canary commits in its request threads while the replica is created in moto's:
+        # the copy and the start of shipping must be one step for them, or a write committed
+        # between the two is neither copied nor shipped (a replica made from a snapshot
+        # applies every write after it, so nothing is lost on RDS).
+        self._lock = threading.Lock()
 
     def on_dr_commit(self, row: StoredMarker) -> None:
         """A write committed in DR: remembered, and shipped to the primary when replicating."""
-        self._dr_commits.append(row)
-        if self.reverse is not None:
-            self.reverse.ship(row)
+        with self._lock:
+            self._dr_commits.append(row)
+            reverse = None if row.seq in self._copied else self.reverse
+        if reverse is not None:
+            reverse.ship(row)
 
     def on_event(self, event: TransitionEvent) -> None:
         """A replica created, an instance deleted or promoted: act where it concerns us."""
@@ -80,9 +89,13 @@ class FailbackReplication:
 
     def _start_reverse(self, t: float) -> None:
         source, target = self._regions[self._dr].database, self._regions[self._primary].database
-        target.db.replace_all(list(source.db.rows()))  # a new replica starts as its source
-        self.reverse = Replicator(source=self._dr, target=target, scheduler=self._scheduler,
-                                  latency=self._latency, outages=self._outages, truth=self._truth)
+        with self._lock:
+            rows = list(source.db.rows())
+            target.db.replace_all(rows)  # a new replica starts as its source
+            self._copied = frozenset(r.seq for r in rows)
+            self.reverse = Replicator(source=self._dr, target=target, scheduler=self._scheduler,
+                                      latency=self._latency, outages=self._outages,
+                                      truth=self._truth)
         self._truth.record("replication.created", t=t, source=self._dr, target=self._primary)
         reverse = self.reverse
         ReplicaLagMetric(scheduler=self._scheduler, region=self._primary,
@@ -91,10 +104,12 @@ class FailbackReplication:
 
     def _restore_forward(self, t: float) -> None:
         source, target = self._regions[self._primary].database, self._regions[self._dr].database
-        target.db.replace_all(list(source.db.rows()))
         if self.reverse is not None:
             self.reverse.stop_at(t)
+        # Resume before copying: a primary write landing before the resume is dropped, but it
+        # was committed before the copy, so the copy holds it; every later one is applied.
         self._forward.resume_at(t)
+        target.db.replace_all(list(source.db.rows()))
 
     def ground_truth(self, *, since: float, recovered: float | None) -> GroundTruth:
         """Every write DR committed against the primary's database now (origin: DR)."""
