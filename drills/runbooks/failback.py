@@ -19,7 +19,7 @@ primary region back and DR serving:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
@@ -117,10 +117,19 @@ def _lag_zero_since(ctx: RunbookContext, cloudwatch: Any, since: Any) -> bool:
     return any(p["Minimum"] == 0 for p in answer.get("Datapoints") or [])
 
 
+def _next_whole_second(wall: datetime) -> datetime:
+    """The first whole second at or after ``wall``: a CloudWatch StartTime after the freeze."""
+    # CloudWatch drops StartTime's fraction of a second, so "now" would also count a lag of 0
+    # published earlier in this second (by a new replica, or while the writer paused) and
+    # promote before the last writes before the freeze have landed.
+    whole = wall.replace(microsecond=0)
+    return whole if whole == wall else whole + timedelta(seconds=1)
+
+
 def await_caught_up(ctx: RunbookContext) -> None:
     """Wait until the primary-region replica reports ReplicaLag 0 after the freeze."""
     cloudwatch = ctx.clients.client("cloudwatch", ctx.settings.primary_region)
-    since = ctx.clock.wall()  # a wall timestamp for CloudWatch's query, not a duration
+    since = _next_whole_second(ctx.clock.wall())
     retrying = Retrying(stop=stop_after_delay(ctx.clock.real(ctx.settings.step_timeout_s)),
                         wait=wait_fixed(ctx.clock.real(ctx.settings.poll_interval_s)),
                         retry=retry_if_result(lambda ok: not ok))
