@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import NamedTuple, cast
 
@@ -18,8 +19,8 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 from drills.runinfo import PROJECT_ROOT
 
-__all__ = ["DB_PASSWORD", "SIGNING_KEY", "DrillRun", "LaunchedDrill", "drill_command",
-           "drill_env"]
+__all__ = ["DB_PASSWORD", "SIGNING_KEY", "DrillRun", "LaunchedDrill", "SharedDrill",
+           "drill_command", "drill_env"]
 
 # Both satisfy the RDS password rules and need no escaping in JSON, CSV or HTML, so a leak
 # shows up as these exact bytes.
@@ -124,3 +125,69 @@ class LaunchedDrill:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class SharedDrill:
+    """One ``drill run`` for every pytest-xdist worker of a session, started by whoever asks first.
+
+    The first worker to create ``base`` launches the drill and, once it exits, copies its run
+    folder to ``sealed/`` and writes ``exit_code``; the other workers wait for that file.
+    """
+
+    def __init__(self, base: Path, env: dict[str, str]) -> None:
+        self.base = Path(base)
+        self.base.parent.mkdir(parents=True, exist_ok=True)
+        self._launched: LaunchedDrill | None = None
+        self._finisher: threading.Thread | None = None
+        try:
+            self.base.mkdir()  # atomic: exactly one worker owns the drill
+        except FileExistsError:
+            return
+        self._launched = LaunchedDrill(self.base, env)
+        self._finisher = threading.Thread(target=self._finish, name="shared-drill", daemon=True)
+        self._finisher.start()
+
+    def _finish(self) -> None:
+        launched = cast(LaunchedDrill, self._launched)
+        try:
+            code = launched.process.wait(timeout=DRILL_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            launched.stop()
+            code = launched.process.returncode
+        run_dir = launched.run_dir()
+        if run_dir is not None:
+            # Tests add files to the run folder (a screenshot); keep a copy as it was sealed.
+            shutil.copytree(run_dir, self.base / "sealed" / run_dir.name)
+        (self.base / "exit_code.tmp").write_text(str(code), encoding="ascii")
+        (self.base / "exit_code.tmp").replace(self.base / "exit_code")
+
+    def _exit_code(self) -> int:
+        path = self.base / "exit_code"
+        if not path.exists():
+            raise _NotYet("exit_code")
+        return int(path.read_text(encoding="ascii"))
+
+    def wait(self, timeout: float = DRILL_TIMEOUT_S) -> DrillRun:
+        """Wait (with a deadline) until the drill has exited and been copied; what it left."""
+        retrying = Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.05),
+                            retry=retry_if_exception_type(_NotYet), reraise=True)
+        code = retrying(self._exit_code)
+        stdout = (self.base / "stdout.txt").read_text(encoding="utf-8", errors="replace")
+        stderr = (self.base / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+        found = sorted(p for p in (self.base / "runs").glob("[!.]*") if p.is_dir())
+        assert found, f"drill exited {code} without a run folder:\n{stderr[-3000:]}"
+        return DrillRun(found[0], stdout, stderr, code)
+
+    def sealed(self, run: DrillRun) -> Path:
+        """The copy of ``run``'s folder exactly as ``drill run`` sealed it."""
+        return self.base / "sealed" / run.run_dir.name
+
+    def __enter__(self) -> SharedDrill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # The owner's session may end first: let the drill finish for the other workers.
+        if self._finisher is not None:
+            self._finisher.join(DRILL_TIMEOUT_S)
+        if self._launched is not None:
+            self._launched.stop()

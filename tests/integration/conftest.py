@@ -3,50 +3,51 @@
 The drill runs as a subprocess, exactly as an operator starts it, with a known database
 password and signing key, so tests can look for them in everything the run leaves behind.
 It starts in the background (``signed_drill``): a test that runs a drill of its own requests
-``shared_drill_alongside`` first, so the two drills overlap instead of queueing.
+``shared_drill_alongside`` first, so the two drills overlap instead of queueing. Under
+pytest-xdist one drill serves every worker (``SharedDrill``), not one per worker.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.drillcli import DB_PASSWORD, SIGNING_KEY, DrillRun, LaunchedDrill, drill_env
+from tests.drillcli import DB_PASSWORD, SIGNING_KEY, DrillRun, SharedDrill, drill_env
 
 # Fixtures that hand out the shared run.
 _SHARED = {"signed_run", "sealed_run_dir"}
 
 
 @pytest.fixture(scope="session")
-def signed_drill(tmp_path_factory) -> Iterator[LaunchedDrill]:
+def signed_drill(request, tmp_path_factory) -> Iterator[SharedDrill]:
     """The shared drill, signed, with a known password, started in the background."""
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # an xdist worker: the session's folder
+        root = root.parent
     env = drill_env(DRILL_DB_PASSWORD=DB_PASSWORD, DRILL_SIGNING_KEY=SIGNING_KEY)
-    with LaunchedDrill(tmp_path_factory.mktemp("signed-drill"), env) as launched:
-        yield launched
+    with SharedDrill(root / "signed-drill", env) as shared:
+        yield shared
 
 
 @pytest.fixture(scope="session")
 def signed_run(signed_drill) -> DrillRun:
     """ONE signed drill run through the CLI: (run_dir, stdout, stderr, exit code)."""
-    run = signed_drill.wait()
-    # Other tests add files to the run folder (a screenshot); keep the folder as sealed.
-    shutil.copytree(run.run_dir, signed_drill.base / "sealed" / run.run_dir.name)
-    return run
+    return signed_drill.wait()
 
 
 @pytest.fixture(scope="session")
 def sealed_run_dir(signed_run, signed_drill) -> Path:
     """A copy of the shared run folder exactly as ``drill run`` sealed it."""
-    return signed_drill.base / "sealed" / signed_run.run_dir.name
+    return signed_drill.sealed(signed_run)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def shared_drill_alongside(request) -> None:
     """Start the shared drill now, if a selected test will use it, to overlap this one's own."""
     # Drills spend most of their wall time waiting on drill-time latencies, so two at once
-    # take little longer than one.
+    # take little longer than one. Autouse: it starts with the first integration test, so
+    # the tests that read the run rarely wait for it.
     if any(_SHARED & set(item.fixturenames) for item in request.session.items):
         request.getfixturevalue("signed_drill")

@@ -6,10 +6,12 @@ HTTP server that counts every connection it accepts, and expect zero.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,12 @@ class _Answer500(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def counting_endpoint() -> Iterator[_CountingServer]:
+    with _counting() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _counting() -> Iterator[_CountingServer]:
     server = _CountingServer()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -67,6 +75,23 @@ def counting_endpoint() -> Iterator[_CountingServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def throwaway_deploy() -> Iterator[subprocess.Popen[str]]:
+    """`drill deploy --env scratch` without an endpoint, started as the module begins."""
+    # It starts an embedded AWS of its own and shares nothing with the other tests, so it
+    # runs alongside them instead of after them.
+    # No password given: the throwaway server the command starts itself may use a random one.
+    process = subprocess.Popen(drill_command("deploy", "--env", "scratch"), env=drill_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:  # the test did not collect it
+            process.kill()
+            process.communicate(timeout=30)
 
 
 def _drill(*args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -110,13 +135,30 @@ CASES = [("deploy", case) for case in BAD_INPUT] + [
     ("teardown", "empty-suffix"), ("teardown", "malformed-config")]
 
 
+def _bad_input_run(command: str, case: str, folder: Path) -> tuple[Any, int]:
+    global_args, args, password, _expected = BAD_INPUT[case]
+    with _counting() as endpoint:
+        result = _drill(*global_args(folder), command, "--endpoint-url", endpoint.url, *args,
+                        password=DB_PASSWORD if password is True else password)
+        return result, endpoint.connections
+
+
+@pytest.fixture(scope="module")
+def bad_input_runs(tmp_path_factory) -> dict[tuple[str, str], tuple[Any, int]]:
+    """Every bad-input case at once, each against a counting endpoint of its own."""
+    # Each is a short-lived process that mostly imports: they need not queue.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {(command, case): pool.submit(_bad_input_run, command, case,
+                                                tmp_path_factory.mktemp(f"{command}-{case}"))
+                   for command, case in CASES}
+        return {key: future.result() for key, future in futures.items()}
+
+
 @pytest.mark.parametrize(("command", "case"), CASES, ids=[f"{c}-{k}" for c, k in CASES])
-def test_bad_input_stops_before_any_request(counting_endpoint, tmp_path, command, case):
-    global_args, args, password, expected = BAD_INPUT[case]
-    result = _drill(*global_args(tmp_path), command, "--endpoint-url", counting_endpoint.url,
-                    *args, password=DB_PASSWORD if password is True else password)
-    _assert_one_paragraph_error(result, expected)
-    assert counting_endpoint.connections == 0, f"{counting_endpoint.connections} connections"
+def test_bad_input_stops_before_any_request(bad_input_runs, command, case):
+    result, connections = bad_input_runs[command, case]
+    _assert_one_paragraph_error(result, BAD_INPUT[case][3])
+    assert connections == 0, f"{connections} connections"
 
 
 @pytest.mark.parametrize("endpoint", ["127.0.0.1:5000", "http://127.0.0.1:99999"],
@@ -210,11 +252,9 @@ def test_deploy_twice_then_teardown_leaves_nothing(aws, tmp_path):
     assert _remaining(url) == dict.fromkeys(deployed, 0)
 
 
-def test_deploy_without_an_endpoint_uses_a_throwaway_embedded_aws():
-    # No password given: the throwaway server the command starts itself may use a random one.
-    result = _drill("deploy", "--env", "scratch")
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+def test_deploy_without_an_endpoint_uses_a_throwaway_embedded_aws(throwaway_deploy):
+    out, err = throwaway_deploy.communicate(timeout=120)
+    assert throwaway_deploy.returncode == 0, out + err
     for expected in ("embedded AWS started on http://127.0.0.1:", "deployment verified",
                      "embedded AWS stopped", "primary stack streamflix-dr-primary-scratch",
                      "DR stack streamflix-dr-secondary-scratch", "RDSReplicaInstanceId",

@@ -18,11 +18,19 @@ FILES = ("timeline.jsonl", "probes.csv", "markers.csv", "ground_truth.jsonl", "j
          "evidence.json", "report.html", "metrics.prom")
 
 
-@pytest.fixture
-def sealed(tmp_path):
-    run = build_run_folder(tmp_path / "run")
+@pytest.fixture(scope="module")
+def _sealed_once(tmp_path_factory):
+    """One published, signed synthetic run folder; tests tamper with copies of it."""
+    # Publishing renders the report (about a second); copying the result takes milliseconds.
+    run = build_run_folder(tmp_path_factory.mktemp("sealed") / "run")
     publish(run.path, signing_key=KEY)
     return run.path
+
+
+@pytest.fixture
+def sealed(_sealed_once, tmp_path):
+    """A fresh copy of the signed folder, byte for byte, for this test to change."""
+    return shutil.copytree(_sealed_once, tmp_path / "run")
 
 
 def test_untouched_folder_verifies_with_a_valid_signature(sealed):
