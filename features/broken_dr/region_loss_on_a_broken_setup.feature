@@ -13,7 +13,7 @@ Feature: A broken DR setup fails the region-loss drill, and the drill names why
   Scenario Outline: Region loss with a broken DR setup: <breakage>
     Given the recovery objectives are an RTO of 900 seconds and an RPO of 5 seconds
     And the replica promotion takes 60 seconds
-    And a runbook step is abandoned after 300 seconds
+    And a runbook step is abandoned after 150 seconds
     And the StreamFlix warm standby is deployed with eu-west-2 as primary and us-east-1 as DR
     And the DR setup is broken: <breakage>
     And the readiness audit reports <finding>

@@ -14,6 +14,8 @@ from tests.features.broken_dr import check_named, run_examples
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 # breakage -> what the drill's own failure says, before the likely cause
 SEEN = {
     "app-record-ttl-too-long": "healthy probes served by us-east-1",

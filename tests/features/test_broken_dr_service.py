@@ -13,6 +13,8 @@ from tests.features.broken_dr import check_named, run_examples
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 # breakage -> what the failed runbook step itself reports, from the data plane
 SEEN = {
     "dr-task-definition-deleted": "task definition streamflix-dr-dev:1 does not exist",

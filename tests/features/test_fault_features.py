@@ -25,6 +25,8 @@ from tests.features.fault_truth import (
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 # The stays-up checks allow no failed probe: the probe timeout (8 drill s) must stay well
 # above a loaded machine's scheduling delays, so these run at the suite's feature scale.
 TIME_SCALE = 120.0

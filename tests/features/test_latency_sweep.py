@@ -17,6 +17,8 @@ from drills.config import load_settings
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 SWEEP = Path(__file__).resolve().parents[2] / "features" / "sweeps" / "promotion_latency.feature"
 # As in the accuracy test: fast, while the probes keep their cadence even on a busy machine,
 # so each run's RTO stays within one probe interval of the truth.

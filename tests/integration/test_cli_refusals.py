@@ -20,6 +20,8 @@ from tests.drillcli import drill_command, drill_env
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 FEATURE = (PROJECT_ROOT / "features" / "region_loss.feature").read_text(encoding="utf-8")
 EARLIER_RUN = "20260101T000000Z-primary-region-lost-rto-under-15-minutes-0a1b2c"
 EARLIER_FILES = {

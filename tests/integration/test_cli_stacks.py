@@ -23,6 +23,8 @@ from tests.drillcli import DB_PASSWORD, drill_command, drill_env
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 REGIONS = ("eu-west-2", "us-east-1")
 
 

@@ -24,6 +24,8 @@ from tests.runfolder import run_folder_for_tests
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 PUSHGATEWAY = shutil.which("prometheus-pushgateway")
 PROMETHEUS = shutil.which("prometheus")
 needs_binaries = pytest.mark.skipif(

@@ -13,6 +13,8 @@ from tests.drillcli import LaunchedDrill, drill_command, drill_env
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 
 @pytest.fixture(scope="module")
 def killed_run(shared_drill_alongside, tmp_path_factory) -> Path:
