@@ -129,8 +129,9 @@ def run_case(point: str, how: How, tmp_path: Path) -> None:
                                   observers=(trigger.on_call,)))
     except KeyboardInterrupt:
         assert how != "exception"
-    assert trigger.fired, f"the drill never reached {point}"
     run_dir = _only_run(tmp_path / "runs")
+    assert trigger.fired, f"the drill never reached {point}: " + "; ".join(
+        str(e.get("reason")) for e in _events(run_dir) if e["kind"] == "run.finished")
     events = _events(run_dir)
     _check_verdict(events, point, how)
     _check_journal_closed(events, point)
