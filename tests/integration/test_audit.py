@@ -242,11 +242,12 @@ def test_the_cli_exits_1_and_prints_json_when_a_finding_blocks(stack):
 
 
 def _cli_audit(stack: _Stack) -> tuple[int, dict]:
-    result = subprocess.run(
-        drill_command("audit", "--env", ENV, "--endpoint-url", stack.server.endpoint_url,
-                      "--json"),
-        capture_output=True, text=True, env=drill_env(), timeout=120, check=False)
-    return result.returncode, json.loads(result.stdout)
+    """`drill audit --endpoint-url ... --json` as the command runs it, in this process
+    (the subprocess path is test_the_cli_exits_1_and_prints_json_when_a_finding_blocks)."""
+    out, err = (Console(file=io.StringIO(), width=200) for _ in range(2))
+    code = audit_and_show(stack.settings, endpoint_url=stack.server.endpoint_url, as_json=True,
+                          out=out, err=err)
+    return code, json.loads(out.file.getvalue())
 
 
 def test_the_cli_names_every_breakage_of_the_broken_setup_table(stack):

@@ -16,8 +16,6 @@ from tests.drillcli import SIGNING_KEY, drill_command, drill_env
 
 __all__: list[str] = []
 
-pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
-
 # Every file `drill run` leaves in a signed run folder; a test below keeps this list honest.
 SEALED_FILES = ("MANIFEST.sha256", "MANIFEST.sha256.sig", "cucumber.json", "evidence.json",
                 "ground_truth.jsonl", "junit.xml", "markers.csv", "metrics.prom", "probes.csv",
