@@ -19,6 +19,8 @@ from tests.features.fault_truth import truth_events
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 FEATURE = Path(__file__).resolve().parents[2] / "features" / "failback.feature"
 TIME_SCALE = 200.0
 EPS = 1e-6

@@ -13,6 +13,8 @@ from tests.features.fault_truth import FAULTS, failed_over_as_truth_says, truth_
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 # As the region-loss accuracy tests: their bounds are in drill seconds at this scale.
 TIME_SCALE = 200.0
 

@@ -20,6 +20,8 @@ from infra.iam_policy import RUNNER_POLICY, Policy, audit, iam_action
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
+
 _MARK = "#"  # service name of the step markers in the recorded calls
 
 
