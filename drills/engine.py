@@ -30,7 +30,7 @@ from drills.interrupts import Interrupted, claim_sigterm, held_signals, signal_n
 from drills.measure import failures_since, measure_rpo, measure_rto, tail_healthy
 from drills.preflight import PreflightReport, run_checks
 from drills.probes import AckedMarker, MarkerWriter, Prober, http_session
-from drills.readiness import PendingAudit, audit_before_fault, not_replicating
+from drills.readiness import audit_before_fault, not_replicating
 from drills.runbooks.executor import RunbookStep, execute, runbook_context
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
@@ -99,7 +99,6 @@ class Drill:
         self.runbook_started_at: float | None = None
         self.result: DrillResult | None = None
         self.readiness: Any = None  # the readiness audit before the fault (drills.readiness)
-        self._audit: PendingAudit | None = None
         self.http = requests.Session()
         self._closed = False
         self._opened = False
@@ -200,8 +199,6 @@ class Drill:
                                        session=http_session(use_proxies=proxies))
             self.prober.start()
             self.writer.start()
-            # The readiness audit reads while steady state is awaited; preflight joins it.
-            self._audit = PendingAudit(s, self.backend.clients)
             need = s.steady_state_samples
             self._wait(lambda xs: tail_healthy(xs, need, s.primary_region),
                        f"{need} healthy probes served by {s.primary_region}")
@@ -214,7 +211,9 @@ class Drill:
         fault = self.backend.make_fault(self.registry, fault_name, ctx, self.run_dir.name,
                                         **options)
         if not self.faults:
-            stores.await_recovery_points(self, fault, skip=not_replicating(self._audit))
+            with self.phase("audit"):  # first: its reads must not slow the gate's probes
+                self.readiness = audit_before_fault(self)
+            stores.await_recovery_points(self, fault, skip=not_replicating(self.readiness))
             self.preflight()
         with self.phase("inject"):
             self.faults.append(fault)
@@ -237,7 +236,6 @@ class Drill:
             report = run_checks(s, self.backend,
                                 self.prober.samples() if self.prober is not None else [],
                                 rpo_seconds=self.objectives.rpo_seconds)
-            self.readiness = audit_before_fault(self, self._audit)
             self.timeline.record("preflight", passed=report.passed, reasons=list(report.reasons),
                                  checks=[dataclasses.asdict(c) for c in report.checks])
             report.raise_if_refused()
@@ -333,8 +331,6 @@ class Drill:
                 if part is not None:
                     part.stop()
             teardown_error = self._teardown()
-            if self._audit is not None:  # its calls fail fast once the backend is gone
-                self._audit.join()
             self.http.close()
             for signum in held:
                 self.timeline.record("interrupt.deferred", signal=signal_name(signum))

@@ -217,11 +217,12 @@ class Planner:
                               "say what it does or how it is undone")
         planned, effects = self._fault(fault_name, fault.target, declared, options)
         if not self._faults:
+            self.add("audit", "the read-only readiness audit of drill audit, journaled; "
+                     "its blocking findings become a failed verdict's likely cause "
+                     "(docs/audit.md)", AUDIT_CALLS)
             self.add("preflight", "check before the first fault: healthy primary probes, the DR "
-                      "replica available and replicating within the RPO objective, the DR "
-                      "service ACTIVE, the DR load balancer active; then the read-only "
-                      "readiness audit, journaled (docs/audit.md)",
-                      (*PREFLIGHT_CALLS, *AUDIT_CALLS))
+                     "replica available and replicating within the RPO objective, the DR "
+                     "service ACTIVE, the DR load balancer active", PREFLIGHT_CALLS)
         self._faults.append((planned, effects))
         self.add("inject", f"inject {fault_name} on {fault.target}; its time is the outage "
                   "start", effects.inject_calls, default=fault.target, fault=planned)

@@ -1,7 +1,9 @@
 """The readiness audit inside a drill: what it found before the fault, and what it explains.
 
-Before the first fault the drill runs the same read-only audit as ``drill audit``
-(:func:`drills.audit.run_audit`) on the stacks it is about to fail over, and journals it:
+Before the first fault (phase ``audit``, ahead of the EFS baseline wait and the preflight
+gate, whose probes its reads would otherwise slow) the drill runs the same read-only audit
+as ``drill audit`` (:func:`drills.audit.run_audit`) on the stacks it is about to fail over,
+and journals it:
 one ``readiness.audit`` event, and one ``finding`` (source ``audit``) per finding, so the
 evidence, the report and the summary carry them. A blocking finding does not stop the
 drill: the drill is what shows whether the failover works. When the drill then fails, its
@@ -12,7 +14,6 @@ RTO arrives with the reason the DR setup could not meet it.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,48 +22,20 @@ from drills.audit import AuditReport, run_audit
 from drills.audit_findings import BLOCKING
 from drills.errors import DrillError
 
-__all__ = ["PendingAudit", "audit_before_fault", "likely_cause", "not_replicating"]
+__all__ = ["audit_before_fault", "likely_cause", "not_replicating"]
 
 # Findings that say a store has no replication to DR at all: nothing to wait for.
 _NO_REPLICATION = {"DR-EFS-REPLICATION-MISSING": "efs", "DR-EFS-REPLICATION-NOT-ENABLED": "efs"}
 
 
-class PendingAudit:
-    """The audit, reading in a thread of its own while the drill waits for steady state."""
-
-    def __init__(self, settings: Any, clients: Any) -> None:
-        self._report: AuditReport | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(settings, clients),
-                                        name="readiness-audit", daemon=True)
-        self._thread.start()
-
-    def _run(self, settings: Any, clients: Any) -> None:
-        try:
-            self._report = run_audit(settings, clients)
-        except (DrillError, BotoCoreError, ClientError) as exc:
-            self._error = exc
-
-    def join(self) -> None:
-        """Wait until the audit has finished (its calls are bounded by the API timeout)."""
-        self._thread.join()
-
-    def outcome(self) -> tuple[AuditReport | None, BaseException | None]:
-        """The report, or why there is none; waits for the audit to finish."""
-        self.join()
-        return self._report, self._error
-
-
-def audit_before_fault(drill: Any, pending: PendingAudit | None = None) -> AuditReport | None:
-    """Journal the audit of the drill's stacks (run now unless ``pending``); None if it failed."""
-    if pending is None:
-        pending = PendingAudit(drill.settings, drill.backend.clients)
-    report, error = pending.outcome()
-    if report is None:
+def audit_before_fault(drill: Any) -> AuditReport | None:
+    """Audit the drill's deployed stacks and journal the findings; None if it could not run."""
+    try:
+        report = run_audit(drill.settings, drill.backend.clients)
+    except (DrillError, BotoCoreError, ClientError) as exc:
         # The audit only advises: a read it is not allowed (or a throttle) must not stop a
         # drill that passed its preflight gate. The journal says it did not run, and why.
-        why = str(error).splitlines()[0] if error else "no report"
-        drill.timeline.record("readiness.audit", ran=False, error=why)
+        drill.timeline.record("readiness.audit", ran=False, error=str(exc).splitlines()[0])
         return None
     budget = report.rto_budget
     drill.timeline.record(
@@ -76,9 +49,8 @@ def audit_before_fault(drill: Any, pending: PendingAudit | None = None) -> Audit
     return report
 
 
-def not_replicating(pending: PendingAudit | None) -> frozenset[str]:
-    """The data stores the audit found with no replication to DR (waits for the audit)."""
-    report = pending.outcome()[0] if pending is not None else None
+def not_replicating(report: AuditReport | None) -> frozenset[str]:
+    """The data stores the audit found with no replication to DR."""
     return frozenset(_NO_REPLICATION[f.id] for f in (report.findings if report else ())
                      if f.id in _NO_REPLICATION)
 
