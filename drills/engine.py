@@ -187,6 +187,10 @@ class Drill:
     def steady_state(self) -> None:
         """Start probes and markers and wait until the app is healthy from the primary."""
         s = self.settings
+        # The audit first, before any probe: in this process its reads would hold up the
+        # canaries' answers, and a probe that times out is an unhealthy sample.
+        with self.phase("audit"):
+            self.readiness = audit_before_fault(self)
         with self.phase("steady-state"):
             proxies = self.backend.use_proxies  # the aws backend reaches the app as users do
             self.prober = Prober(target=self.app_target, clock=self.clock,
@@ -211,8 +215,6 @@ class Drill:
         fault = self.backend.make_fault(self.registry, fault_name, ctx, self.run_dir.name,
                                         **options)
         if not self.faults:
-            with self.phase("audit"):  # first: its reads must not slow the gate's probes
-                self.readiness = audit_before_fault(self)
             stores.await_recovery_points(self, fault, skip=not_replicating(self.readiness))
             self.preflight()
         with self.phase("inject"):

@@ -196,8 +196,11 @@ class Planner:
         self.deploy()
 
     def steady_state(self) -> None:
-        """Phase steady-state: probes and markers start; wait for healthy primary probes."""
+        """Phases audit (read-only) and steady-state: probes and markers start; wait."""
         s = self.settings
+        self.add("audit", "the read-only readiness audit of drill audit, journaled; its "
+                 "blocking findings become a failed verdict's likely cause (docs/audit.md)",
+                 AUDIT_CALLS)
         self.add("steady-state", f"probe /health every {s.probe_interval_s:g}s and write a "
                   f"marker every {s.marker_interval_s:g}s; wait for {s.steady_state_samples} "
                   f"healthy probes served by {s.primary_region}", (
@@ -217,9 +220,6 @@ class Planner:
                               "say what it does or how it is undone")
         planned, effects = self._fault(fault_name, fault.target, declared, options)
         if not self._faults:
-            self.add("audit", "the read-only readiness audit of drill audit, journaled; "
-                     "its blocking findings become a failed verdict's likely cause "
-                     "(docs/audit.md)", AUDIT_CALLS)
             self.add("preflight", "check before the first fault: healthy primary probes, the DR "
                      "replica available and replicating within the RPO objective, the DR "
                      "service ACTIVE, the DR load balancer active", PREFLIGHT_CALLS)

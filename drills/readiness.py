@@ -1,14 +1,14 @@
 """The readiness audit inside a drill: what it found before the fault, and what it explains.
 
-Before the first fault (phase ``audit``, ahead of the EFS baseline wait and the preflight
-gate, whose probes its reads would otherwise slow) the drill runs the same read-only audit
-as ``drill audit`` (:func:`drills.audit.run_audit`) on the stacks it is about to fail over,
-and journals it:
-one ``readiness.audit`` event, and one ``finding`` (source ``audit``) per finding, so the
-evidence, the report and the summary carry them. A blocking finding does not stop the
-drill: the drill is what shows whether the failover works. When the drill then fails, its
-verdict names the blocking findings as the likely cause (:func:`likely_cause`), so a missed
-RTO arrives with the reason the DR setup could not meet it.
+Before the first fault (phase ``audit``, just before steady state: its reads would otherwise
+slow the canaries' answers to the probes the preflight gate judges) the drill runs the same
+read-only audit as ``drill audit`` (:func:`drills.audit.run_audit`) on the stacks it is
+about to fail over, and journals it: one ``readiness.audit`` event, and one ``finding``
+(source ``audit``) per finding, so the evidence, the report and the summary carry them. A
+blocking finding does not stop the drill: the drill is what shows whether the failover
+works. When the drill then fails, its verdict names the blocking findings as the likely
+cause (:func:`likely_cause`), so a missed RTO arrives with the reason the DR setup could not
+meet it.
 """
 
 from __future__ import annotations
