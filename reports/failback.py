@@ -9,20 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from reports._values import ints, number
 from reports.records import FailbackRecord
 from reports.sources import Journal
 
 __all__ = ["failback_record"]
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _ints(values: Any) -> tuple[int, ...]:
-    return tuple(sorted(int(v) for v in values or () if _num(v) is not None))
 
 
 def failback_record(journal: Journal, t0: float) -> FailbackRecord | None:
@@ -32,18 +23,18 @@ def failback_record(journal: Journal, t0: float) -> FailbackRecord | None:
         return None
 
     def at(value: Any) -> float | None:
-        t = _num(value)
+        t = number(value)
         return None if t is None else round(t - t0, 3)
 
     truth = truth or {}
-    written = _num(measured.get("written_after_failover"))
+    written = number(measured.get("written_after_failover"))
     return FailbackRecord(
-        downtime_seconds=_num(measured.get("downtime_seconds")),
-        rpo_seconds=_num(measured.get("rpo_seconds")), freeze_at=at(measured.get("freeze_at")),
+        downtime_seconds=number(measured.get("downtime_seconds")),
+        rpo_seconds=number(measured.get("rpo_seconds")), freeze_at=at(measured.get("freeze_at")),
         recovered_at=at(measured.get("recovered_at")),
         served_region=str(measured.get("served_region", "")),
         written_after_failover=int(written or 0),
-        lost_markers=_ints(measured.get("lost_markers")),
-        true_downtime_seconds=_num(truth.get("downtime_seconds")),
-        true_rpo_seconds=_num(truth.get("rpo_seconds")),
-        true_lost_markers=_ints(truth.get("lost_markers")) if truth else None)
+        lost_markers=ints(measured.get("lost_markers")),
+        true_downtime_seconds=number(truth.get("downtime_seconds")),
+        true_rpo_seconds=number(truth.get("rpo_seconds")),
+        true_lost_markers=ints(truth.get("lost_markers")) if truth else None)

@@ -10,19 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reports._values import ints, number
 from reports.records import StoreRpo
 
 __all__ = ["store_records"]
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _ints(values: Any) -> tuple[int, ...]:
-    return tuple(sorted(int(v) for v in values or () if _num(v) is not None))
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -39,13 +30,13 @@ def store_records(measured: Mapping[str, Any],
         met = m.get("met")
         records.append(StoreRpo(
             store=str(name), replicated=bool(m.get("replicated", True)),
-            rpo_seconds=_num(m.get("rpo_seconds")),
-            rpo_lower_bound_seconds=_num(m.get("rpo_lower_bound_seconds")),
-            objective_seconds=_num(m.get("objective_seconds")),
+            rpo_seconds=number(m.get("rpo_seconds")),
+            rpo_lower_bound_seconds=number(m.get("rpo_lower_bound_seconds")),
+            objective_seconds=number(m.get("objective_seconds")),
             met=met if isinstance(met, bool) else None, written=int(m.get("written") or 0),
-            lost_markers=_ints(m.get("lost_markers")),
-            newest_surviving_marker=None if _num(m.get("newest_surviving_marker")) is None
+            lost_markers=ints(m.get("lost_markers")),
+            newest_surviving_marker=None if number(m.get("newest_surviving_marker")) is None
             else int(m["newest_surviving_marker"]),
-            true_rpo_seconds=_num(t.get("rpo_over_acknowledged")),
-            true_lost_markers=_ints(t.get("lost_markers")) if t else None))
+            true_rpo_seconds=number(t.get("rpo_over_acknowledged")),
+            true_lost_markers=ints(t.get("lost_markers")) if t else None))
     return tuple(records)
