@@ -166,6 +166,7 @@ def _roll_back(stack: Stack, reason: str) -> None:
     resources = stack.resource_map
     made = _made(stack)
     stack.status = "ROLLBACK_IN_PROGRESS"
+    stack.status_reason = reason  # type: ignore[attr-defined]  # StackStatusReason
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
     left = ""
     try:
