@@ -166,6 +166,8 @@ def _lint(path: Path, region: str) -> list[LintFinding]:
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
+    if not LINT_CONFIG.is_file():  # the pinned rules, or no lint at all: never lint unpinned
+        raise ConfigError(f"the cfn-lint rules configuration {str(LINT_CONFIG)!r} is missing")
     config = ConfigMixIn(["--config-file", str(LINT_CONFIG), "--regions", region, "--",
                           str(path)])
     found = [_finding(m) for m in Runner(config).run()]
