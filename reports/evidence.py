@@ -19,6 +19,7 @@ from typing import Any
 from reports import sources
 from reports._codec import from_jsonable, to_jsonable
 from reports.definitions import definitions_for
+from reports.deployed import deployed_templates
 from reports.failback import failback_record
 from reports.findings import derive_findings
 from reports.operator_steps import operator_steps
@@ -93,6 +94,7 @@ def build_evidence(run_dir: Path) -> Evidence:
                                     marker_interval=_num(started.get("marker_interval_seconds"))),
         provenance=_provenance(started, journal), governance=_governance(started),
         inputs=_inputs(run_dir), events=_events(journal, t0),
+        **deployed_templates(journal),
     )
     return dataclasses.replace(ev, findings=derive_findings(ev))
 
