@@ -21,6 +21,8 @@ from infra.embedded.moto_ext._cfn import set_attr
 __all__ = ["apply", "camel"]
 
 _LEADING_CAPS = re.compile(r"^([A-Z]+)(?=[A-Z][a-z]|$)|^[A-Z]")
+# CloudFormation spellings that are not the API's name with its first letters lowered.
+_RENAMES = {"FilesystemId": "fileSystemId"}
 # Maps whose keys are data, not property names (log options, labels): kept as they are.
 _OPAQUE = frozenset({"Options", "DockerLabels", "DriverOpts", "Labels"})
 
@@ -35,6 +37,8 @@ def camel(value: Any) -> Any:
 
 
 def _key(key: str) -> str:
+    if key in _RENAMES:
+        return _RENAMES[key]
     return _LEADING_CAPS.sub(lambda m: m.group(0).lower(), key, count=1)
 
 
