@@ -32,7 +32,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/cfn-lint infra/templates/*.yaml
+	$(BIN)/cfn-lint --config-file .cfnlintrc.yaml infra/templates/*.yaml
 	$(BIN)/mypy drills infra reports
 
 ## re-pin the whole dependency tree from pyproject.toml and requirements-dev.txt

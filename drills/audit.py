@@ -68,10 +68,17 @@ def stack_findings(f: AuditFacts, s: Settings) -> list[Finding]:
         if summary is None:
             found.append(finding("DR-STACK-MISSING", stack=stack, region=region,
                                  env=s.environment_suffix))
+        elif stack in f.creation_failures:
+            found.append(finding("DR-STACK-CREATE-FAILED", why=f.creation_failures[stack]))
         elif summary.get("StackStatus") not in _STABLE:
             found.append(finding("DR-STACK-NOT-READY", stack=stack, region=region,
                                  status=summary.get("StackStatus")))
     return found
+
+
+def template_findings(f: AuditFacts, s: Settings) -> list[Finding]:
+    """cfn-lint's warnings on the templates (its errors stop a deploy before it starts)."""
+    return [finding("DR-TEMPLATE-LINT", warning=w) for w in f.lint_warnings]
 
 
 def replica_findings(f: AuditFacts, s: Settings) -> list[Finding]:
@@ -281,7 +288,7 @@ CHECKS: tuple[Check, ...] = (stack_findings, replica_findings, replica_lag_findi
                              dr_service_findings, target_group_findings, task_network_findings,
                              rto_findings,
                              kms_findings, efs_replication_findings, encryption_findings,
-                             cache_replication_findings)
+                             cache_replication_findings, template_findings)
 
 
 def judge(facts: AuditFacts, settings: Settings) -> AuditReport:

@@ -27,7 +27,7 @@ from rich.table import Table
 from drills.audit import AuditReport, run_audit
 from drills.audit_findings import SEVERITIES
 from drills.config import Settings
-from drills.errors import ConfigError
+from drills.errors import ConfigError, StackCreateFailed
 
 __all__ = ["audit_and_show"]
 
@@ -41,6 +41,9 @@ def audit_and_show(settings: Settings, *, endpoint_url: str | None, as_json: boo
     """Audit the stacks on the target, print the findings; 0 unless critical/major found."""
     from drills.stack_commands import check_endpoint_url
 
+    from infra.template_gate import check_templates
+
+    check_templates(settings)  # contract and cfn-lint before any AWS call (exit 2)
     show = _stopwatch(err if as_json else out)
     if endpoint_url is not None:
         check_endpoint_url(endpoint_url)
@@ -93,7 +96,10 @@ def _audit_throwaway(settings: Settings, show: Show) -> AuditReport:
         clients = ClientFactory(endpoint_url=url, api_timeout_s=settings.api_timeout_s,
                                 observers=(guard.gate,))
         guard.check(clients)
-        deploy(settings, clients, progress=show)
+        try:
+            deploy(settings, clients, progress=show)
+        except StackCreateFailed as exc:  # the audit then names it (DR-STACK-CREATE-FAILED)
+            show(f"the deploy failed: {exc}")
         show("auditing the deployment (read-only)")
         report = run_audit(settings, _read_only(settings, url))
     show("embedded AWS stopped")

@@ -14,7 +14,7 @@ otherwise, so a stack that lost an output still gets its database and service ch
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -22,7 +22,7 @@ from drills.actions import ApiCall
 from drills.config import Settings
 from drills.errors import DeployError
 from infra.aws import ClientFactory
-from infra.deploy_common import AwsCalls, stack_summary
+from infra.deploy_common import AwsCalls, creation_failure, stack_summary
 from infra.embedded.latency import DEFAULT_SPECS, Transition
 
 __all__ = ["AUDIT_CALLS", "LAG_WINDOW", "AuditFacts", "LagReading", "Record", "RtoBudget",
@@ -94,6 +94,11 @@ class AuditFacts:
     dr_fs: Record | None
     primary_cache: Record | None
     dr_cache: Record | None
+    # Why a stack did not create (stack name -> the failed resource and AWS's reason), read
+    # from its events only when it failed (infra.deploy_common.FAILURE_CALLS).
+    creation_failures: Mapping[str, str] = field(default_factory=dict)
+    # cfn-lint's warnings on the templates the stacks are deployed from (one line each).
+    lint_warnings: tuple[str, ...] = ()
 
     def output(self, stack: Literal["primary", "dr"], key: str) -> str | None:
         """A stack output's value, or None when the stack or the output is not there."""
@@ -155,6 +160,10 @@ def read_facts(settings: Settings, factory: ClientFactory, *, now: datetime) -> 
     aws, s = AwsCalls(settings, factory, None, None), settings
     p = stack_summary(aws, s.primary_region, s.primary_stack)
     d = stack_summary(aws, s.dr_region, s.dr_stack)
+    failures = {name: str(failed) for summary, name, region in (
+        (p, s.primary_stack, s.primary_region), (d, s.dr_stack, s.dr_region))
+        if summary and (failed := creation_failure(aws, region, name,
+                                                   summary.get("StackStatus")))}
     primary_db_id = _output(p, "RDSInstanceId") or f"streamflix-db-{s.environment_suffix}"
     primary_db = _first(aws, "rds", s.primary_region, "describe_db_instances", "DBInstances",
                         DBInstanceIdentifier=primary_db_id)
@@ -165,6 +174,7 @@ def read_facts(settings: Settings, factory: ClientFactory, *, now: datetime) -> 
                      cluster=s.dr_cluster, services=[s.dr_service])
     groups = _stack_groups(aws, d)
     return AuditFacts(
+        creation_failures=failures, lint_warnings=_lint_warnings(settings),
         primary_stack=p, dr_stack=d, primary_db=primary_db, replica=replica, replica_lag=lag,
         dr_service=service, task_definition=_task_definition(aws, service),
         target_group=_target_group(aws, _output(d, "TargetGroupArn")),
@@ -181,6 +191,12 @@ def read_facts(settings: Settings, factory: ClientFactory, *, now: datetime) -> 
         primary_cache=_cache(aws, s.primary_region, f"streamflix-cache-{s.environment_suffix}"),
         dr_cache=_cache(aws, s.dr_region, f"streamflix-cache-dr-{s.environment_suffix}"),
     )
+
+
+def _lint_warnings(settings: Settings) -> tuple[str, ...]:
+    from infra.template_gate import check_templates
+
+    return tuple(w.describe() for w in check_templates(settings).warnings)
 
 
 def _get(aws: AwsCalls, service: str, region: str, operation: str, key: str, *,

@@ -67,6 +67,14 @@ CATALOGUE: Mapping[str, FindingKind] = {
         "critical", "Stack {stack} in {region} is {status}, not a completed create or update: "
         "its resources cannot be relied on.", "Wait for the stack operation to finish; if it "
         "failed, read the stack events, fix the cause, delete and deploy again."),
+    "DR-STACK-CREATE-FAILED": _K(
+        "critical", "The {why}: nothing of it is deployed, so there is nothing to fail over "
+        "to or from.", "Fix the cause AWS names in the template, delete the rolled-back stack "
+        "(drill teardown, or aws cloudformation delete-stack) and deploy again."),
+    "DR-TEMPLATE-LINT": _K(
+        "minor", "cfn-lint warns: {warning}.", "Fix the template where cfn-lint points; if "
+        "the warning is accepted, suppress the rule for that resource in its Metadata "
+        "(cfn-lint: config: ignore_checks) or in .cfnlintrc.yaml, saying why."),
     "DR-REPLICA-MISSING": _K(
         "critical", "{name} does not exist: a failover has no database to promote, so DR "
         "cannot serve.", _REDEPLOY_REPLICA),

@@ -45,6 +45,13 @@ def _progress(start: Callable[[], float]) -> Callable[[str], None]:
     return show
 
 
+def _templates_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--templates DIR: the folder the deploy reads the stacks' templates from."""
+    return click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
+                        metavar="DIR", help="Folder of the two templates to deploy (default: "
+                        "infra/templates/); linted and checked first.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(dir_okay=False), envvar="DRILL_CONFIG",
               help="Settings file (TOML). Default: built-in embedded settings.")
@@ -65,15 +72,18 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
+@_templates_option
 @click.pass_context
 def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: float | None,
-        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...]) -> None:
+        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...],
+        templates_dir: Path | None) -> None:
     """Run every scenario of a feature file (or a name: region-loss) and publish its evidence."""
     from drills.summary import run_and_report
 
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
-                             seed=seed, latency=_parse_latency(latency) or None)
+                             seed=seed, latency=_parse_latency(latency) or None,
+                             templates_dir=templates_dir)
         sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
@@ -146,15 +156,18 @@ def _stack_settings(ctx: click.Context, **overrides: Any) -> Settings:
 
 @cli.command()
 @_stack_options
+@_templates_option
 @click.pass_context
 def deploy(ctx: click.Context, backend: str | None, environment_suffix: str | None,
-           primary_region: str | None, dr_region: str | None, endpoint_url: str | None) -> None:
+           primary_region: str | None, dr_region: str | None, endpoint_url: str | None,
+           templates_dir: Path | None) -> None:
     """Deploy (or find) both stacks, verify them, and show the outputs."""
     from drills.stack_commands import deploy_and_show
 
     try:
         settings = _stack_settings(ctx, backend=backend, environment_suffix=environment_suffix,
-                                   primary_region=primary_region, dr_region=dr_region)
+                                   primary_region=primary_region, dr_region=dr_region,
+                                   templates_dir=templates_dir)
         sys.exit(deploy_and_show(settings, endpoint_url=endpoint_url, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -179,16 +192,18 @@ def teardown(ctx: click.Context, backend: str | None, environment_suffix: str | 
 @cli.command()
 @_stack_options
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@_templates_option
 @click.pass_context
 def audit(ctx: click.Context, backend: str | None, environment_suffix: str | None,
           primary_region: str | None, dr_region: str | None, endpoint_url: str | None,
-          as_json: bool) -> None:
+          as_json: bool, templates_dir: Path | None) -> None:
     """Check the deployed stacks (read-only) for what would make a failover fail."""
     from drills.audit_command import audit_and_show
 
     try:
         settings = _stack_settings(ctx, backend=backend, environment_suffix=environment_suffix,
-                                   primary_region=primary_region, dr_region=dr_region)
+                                   primary_region=primary_region, dr_region=dr_region,
+                                   templates_dir=templates_dir)
         sys.exit(audit_and_show(settings, endpoint_url=endpoint_url, as_json=as_json,
                                 out=out, err=err))
     except DrillError as exc:
@@ -275,15 +290,16 @@ def _guarded_clients(ctx: click.Context) -> Any:
 @click.option("--backend", type=click.Choice(["embedded", "aws"]), default=None)
 @click.option("--endpoint-url", metavar="URL", default=None,
               help="Read the target from this AWS-compatible endpoint (e.g. a moto server).")
+@_templates_option
 @click.pass_context
-def plan(ctx: click.Context, feature: Path, backend: str | None,
-         endpoint_url: str | None) -> None:
+def plan(ctx: click.Context, feature: Path, backend: str | None, endpoint_url: str | None,
+         templates_dir: Path | None) -> None:
     """Print every action FEATURE's scenarios would take, in order; change nothing."""
     from drills.plan_command import show_plan
 
     try:
-        sys.exit(show_plan(_feature_path(feature), _settings(ctx, backend=backend),
-                           endpoint_url=endpoint_url, out=out))
+        settings = _settings(ctx, backend=backend, templates_dir=templates_dir)
+        sys.exit(show_plan(_feature_path(feature), settings, endpoint_url=endpoint_url, out=out))
     except DrillError as exc:
         _fail(exc)
 
@@ -304,10 +320,11 @@ def plan(ctx: click.Context, feature: Path, backend: str | None,
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
+@_templates_option
 @click.pass_context
 def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
        inject_after_s: float | None, linger_s: float, runs_dir: Path | None, seed: int | None,
-       latency: tuple[str, ...]) -> None:
+       latency: tuple[str, ...], templates_dir: Path | None) -> None:
     """Deploy the stack live on the embedded AWS, for people to rehearse the runbook by hand."""
     from drills.errors import ConfigError
     from drills.rehearsal import UP_TIME_SCALE
@@ -320,7 +337,8 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
         if inject_after_s is not None and inject_after_s < 0:
             raise ConfigError(f"--inject-after takes real seconds >= 0, got {inject_after_s!r}")
         settings = _settings(ctx, time_scale=time_scale or UP_TIME_SCALE, runs_dir=runs_dir,
-                             seed=seed, latency=_parse_latency(latency) or None)
+                             seed=seed, latency=_parse_latency(latency) or None,
+                             templates_dir=templates_dir)
         if settings.backend != "embedded":
             raise _aws_not_ready()
         sys.exit(up_and_report(settings, scenario=scenario,  # type: ignore[arg-type]

@@ -99,6 +99,10 @@ class Settings(BaseModel):
     latency: dict[str, float] = Field(default_factory=dict)
 
     runs_dir: Path = Path("runs")
+    # The folder the stacks' templates are deployed from (streamflix-dr-primary.yaml and
+    # streamflix-dr-secondary.yaml, e.g. the guide's lib/); None: the project's own
+    # infra/templates/. Checked against the contract and cfn-lint before every deploy.
+    templates_dir: Path | None = None
     operator: str | None = None
     api_timeout_s: float = Field(default=10.0, gt=0)
     api_max_attempts: int = Field(default=5, ge=1, le=20)

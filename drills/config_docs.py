@@ -86,6 +86,12 @@ MEANINGS: dict[str, str] = {
                "CLI: `--latency NAME=SECONDS` (repeatable).",
     "runs_dir": "Folder that receives one run folder per drill; it must be writable, which "
                 "`drill run` checks before anything starts. CLI: `--out`.",
+    "templates_dir": "Folder holding the stacks' templates `streamflix-dr-primary.yaml` and "
+                     "`streamflix-dr-secondary.yaml` (e.g. the guide's `lib/`); unset: the "
+                     "project's `infra/templates/`. Before any AWS call both must declare the "
+                     "parameters and outputs of the contract and pass cfn-lint with "
+                     "`.cfnlintrc.yaml` (else exit 2; see `docs/templates.md`). CLI: "
+                     "`--templates` (run, deploy, audit, up, plan).",
     "operator": "Who ran the drill, recorded in the journal and the evidence; unset: the "
                 "operating-system user.",
     "api_timeout_s": "Connect and read timeout of each AWS API call (real seconds).",

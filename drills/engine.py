@@ -131,6 +131,7 @@ class Drill:
                                         observers=self.observers)
             self.backend.start()
         with self.phase("deploy"):
+            self._journal_templates()
             self.backend.deploy(on_retry=self.journal_retry)
         # moto, botocore and the stack leave millions of long-lived objects; a full garbage
         # collection over them stops every thread for 0.2-0.5 s, which at 150x is a minute
@@ -378,6 +379,15 @@ class Drill:
         except ProbeTimeout as exc:
             raise ProbeTimeout(f"timed out after {timeout_s:.0f}s waiting for {what}",
                                last=exc.last) from None
+
+    def _journal_templates(self) -> None:
+        """Journal the templates deployed (path, SHA-256) and cfn-lint's warnings on them."""
+        from infra.template_gate import check_templates
+
+        checked = check_templates(self.settings)  # checked before the run: cached, no re-lint
+        self.timeline.record("templates", templates=[
+            {"name": t.name, "role": t.role, "path": str(t.path), "sha256": t.sha256}
+            for t in checked.templates], lint_warnings=[w.describe() for w in checked.warnings])
 
     def journal_retry(self, service: str, operation: str, attempt: int,
                       error: BaseException) -> None:

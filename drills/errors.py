@@ -6,6 +6,7 @@ it to an exit code and a one-paragraph message without a traceback::
     DrillError
     ├── ConfigError            bad input: settings, arguments, feature files (exit 2)
     ├── DeployError            a stack or deployment step failed (carries stack, AWS code)
+    │   └── StackCreateFailed  a stack did not create: the failed resource and AWS's reason
     ├── SafetyRefusal          a guard refused the target or the preflight gate failed (exit 3)
     ├── DrillAborted           interrupted (SIGINT/SIGTERM/abort) after reverting (exit 3)
     ├── FaultInjectionError    a fault could not be injected
@@ -32,6 +33,7 @@ __all__ = [
     "RevertError",
     "RunbookStepFailed",
     "SafetyRefusal",
+    "StackCreateFailed",
 ]
 
 
@@ -62,6 +64,27 @@ class DeployError(DrillError):
         if self.code:
             parts.append(f"[AWS {self.code}]")
         return " ".join(parts)
+
+
+class StackCreateFailed(DeployError):
+    """A stack did not create: the resource that failed first and AWS's reason for it.
+
+    The setup is broken, not the input: a drill ends ``failed`` (exit 1) with this as its
+    verdict. ``logical_id``, ``resource_type`` and ``reason`` come from the stack's events
+    (None when no resource event says why, e.g. a stack rolled back on a timeout).
+    """
+
+    def __init__(self, *, stack: str, region: str, status: str, logical_id: str | None = None,
+                 resource_type: str | None = None, reason: str | None = None):
+        what = (f"{resource_type} {logical_id} failed: {reason}" if logical_id
+                else "no resource event says why (read the stack's events)")
+        super().__init__(f"stack {stack} in {region} did not create ({status}): {what}",
+                         stack=stack)
+        self.region, self.status = region, status
+        self.logical_id, self.resource_type, self.reason = logical_id, resource_type, reason
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class SafetyRefusal(DrillError):

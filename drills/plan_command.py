@@ -27,14 +27,20 @@ _INDENT = " " * 6
 def show_plan(feature: Path, settings: Settings, *, endpoint_url: str | None,
               out: Console) -> int:
     """Print the plan of every scenario of ``feature``; 0, or 3 if the guard would refuse."""
+    from infra.template_gate import check_templates
     from steps.planner import match_feature, plan_feature
 
     matched = match_feature(feature)
+    checked = check_templates(settings)  # a plan that could not deploy says so (exit 2)
     target = _read(settings, endpoint_url)
     plans = plan_feature(matched, lambda: Planner(settings, target=target))
     out.print(f"[bold]drill plan[/] {escape(str(feature))} · backend {settings.backend} · "
               "nothing is changed", soft_wrap=True)
     _print_target(target, out)
+    for t in checked.templates:
+        out.print(f"template {escape(str(t.path))} · sha256 {t.sha256}", soft_wrap=True)
+    for w in checked.warnings:
+        out.print(f"[yellow]cfn-lint warning:[/] {escape(w.describe())}", soft_wrap=True)
     for plan in plans:
         objectives = (f" (objectives: RTO {plan.objectives[0]:g}s, RPO {plan.objectives[1]:g}s)"
                       if plan.objectives else "")

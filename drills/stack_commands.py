@@ -61,7 +61,9 @@ def deploy_and_show(settings: Settings, *, endpoint_url: str | None, out: Consol
         if "db_password" not in settings.model_fields_set:
             raise ConfigError(_NO_PASSWORD)
     from infra.deploy import deploy
+    from infra.template_gate import check_templates
 
+    check_templates(settings)  # contract and cfn-lint before anything starts (exit 2)
     show = _stopwatch(out)
     with _target(settings, endpoint_url, show) as clients:
         deployment = _reaching(endpoint_url, lambda: deploy(settings, clients, progress=show))

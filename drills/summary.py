@@ -37,6 +37,9 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
 
     load_feature(feature)
     check_runs_dir(settings.runs_dir)
+    from infra.template_gate import check_templates
+
+    check_templates(settings)  # the templates' contract and cfn-lint, before any AWS call
     if settings.backend == "aws":
         from drills.backends import check_aws_target
 

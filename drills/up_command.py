@@ -36,6 +36,9 @@ def up_and_report(settings: Settings, *, scenario: Scenario | None,
 
     TargetGuard(settings).check_settings()
     check_runs_dir(settings.runs_dir)
+    from infra.template_gate import check_templates
+
+    check_templates(settings)  # the templates' contract and cfn-lint, before anything starts
     trigger = InjectTrigger(after_s=inject_after_s, key_fd=_keyboard() if scenario else None)
     # Before the run registers itself: `drill inject` may signal it from then on.
     signal.signal(signal.SIGUSR1, lambda _s, _f: trigger.request("drill inject"))

@@ -20,23 +20,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import cfn_yaml
 from pydantic import ValidationError
 
 from drills.actions import ApiCall
 from drills.config import Settings
 from drills.errors import ConfigError, DeployError
 from infra.aws import ClientFactory
-from infra.deploy_common import AwsCalls, Progress, optional, stack_summary
+from infra.deploy_common import (
+    FAILURE_CALLS,
+    AwsCalls,
+    Progress,
+    creation_failure,
+    optional,
+    stack_summary,
+)
 from infra.deploy_inspect import INSPECT_CALLS, Inspection, inspect
 from infra.retry import RetryHook
+from infra.template_gate import TEMPLATES, CheckedTemplates, check_templates
 
 __all__ = [
     "DEPLOY_CALLS",
+    "FAILURE_CALLS",
     "TEARDOWN_CALLS",
     "TEMPLATES",
     "Deployment",
@@ -48,7 +54,6 @@ __all__ = [
     "template_body",
 ]
 
-TEMPLATES = Path(__file__).parent / "templates"
 _DONE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
 
 _CFN, _PRIMARY_FS = "cloudformation", "<primary EFSFileSystemId output>"
@@ -136,15 +141,11 @@ def _validate(settings: Settings) -> None:
                           ) from None
     if not settings.db_password.get_secret_value():
         raise ConfigError("a database password is required to deploy the primary stack")
-    for name in ("streamflix-dr-primary", "streamflix-dr-secondary"):
-        if not (TEMPLATES / f"{name}.yaml").is_file():
-            raise ConfigError(f"template {name}.yaml is missing from {str(TEMPLATES)!r}")
 
 
-@cache
-def template_body(name: str) -> str:
-    """A template as compact JSON, parsed by cfn-lint's CloudFormation-aware loader."""
-    return json.dumps(cfn_yaml.load(str(TEMPLATES / f"{name}.yaml")), separators=(",", ":"))
+def template_body(checked: CheckedTemplates, name: str) -> str:
+    """A checked template as compact JSON, as cfn-lint's CloudFormation-aware loader read it."""
+    return json.dumps(checked.body(name), separators=(",", ":"))
 
 
 def _params(pairs: dict[str, str]) -> list[dict[str, str]]:
@@ -159,22 +160,37 @@ def _tags(environment: str) -> list[dict[str, str]]:
 
 def _ensure_stack(aws: AwsCalls, region: str, name: str, template: str,
                   params: dict[str, str], environment: str) -> tuple[dict[str, Any], bool]:
-    """Create the stack unless it exists; returns its summary and whether it was created."""
+    """Create the stack unless it exists; returns its summary and whether it was created.
+
+    Raises:
+        StackCreateFailed: the stack did not create (found so, or created so now): names
+            the resource that failed and AWS's reason, from the stack's events.
+    """
     found = stack_summary(aws, region, name)
     if found is not None and found["StackStatus"] in _DONE:
         aws.say(f"stack {name} already exists in {region} ({found['StackStatus']})")
         return found, False
     if found is not None:
+        failed = creation_failure(aws, region, name, found["StackStatus"])
+        if failed is not None:
+            raise failed
         raise DeployError(f"stack is {found['StackStatus']!r}, expected one of {_DONE}; "
                           "delete it and deploy again", stack=name)
     aws.say(f"creating stack {name} in {region}")
     role = aws.settings.cloudformation_role_arn
     aws.call("cloudformation", region, "create_stack", StackName=name,
-             TemplateBody=template_body(template), Parameters=_params(params),
+             TemplateBody=template, Parameters=_params(params),
              Capabilities=["CAPABILITY_NAMED_IAM"], Tags=_tags(environment),
              # CloudFormation then acts with the service role, for this and the delete.
              **({"RoleARN": role} if role else {}))
-    aws.wait(region, "stack_create_complete", name)
+    try:
+        aws.wait(region, "stack_create_complete", name)
+    except DeployError:
+        summary = stack_summary(aws, region, name)
+        failed = creation_failure(aws, region, name, (summary or {}).get("StackStatus"))
+        if failed is not None:
+            raise failed from None
+        raise
     summary = stack_summary(aws, region, name)
     assert summary is not None, f"stack {name} vanished after create"
     aws.say(f"stack {name} is {summary['StackStatus']}")
@@ -213,12 +229,14 @@ def deploy(settings: Settings, factory: ClientFactory, *, progress: Progress | N
            on_retry: RetryHook | None = None) -> Deployment:
     """Deploy (or find) both stacks and EFS replication, then verify them (guide steps 1-6)."""
     _validate(settings)
+    checked = check_templates(settings)  # before any AWS call: contract and cfn-lint
     aws, s, created = AwsCalls(settings, factory, progress, on_retry), settings, []
     aws.say(f"step 1: primary stack in {s.primary_region}")
     params = {"environmentSuffix": s.environment_suffix, "DBUsername": s.db_username,
               "DBPassword": s.db_password.get_secret_value()}
     summary, new = _ensure_stack(aws, s.primary_region, s.primary_stack,
-                                 "streamflix-dr-primary", params, s.environment_suffix)
+                                 template_body(checked, "streamflix-dr-primary"), params,
+                                 s.environment_suffix)
     created += [s.primary_stack] if new else []
     primary = _outputs(PrimaryOutputs, summary, s.primary_stack)
     aws.say("step 2: resolving the primary database ARN")
@@ -229,8 +247,9 @@ def deploy(settings: Settings, factory: ClientFactory, *, progress: Progress | N
     aws.say(f"step 4: DR stack in {s.dr_region}")
     params = {"environmentSuffix": s.environment_suffix, "PrimaryRegion": s.primary_region,
               "PrimaryRDSArn": arn}
-    summary, new = _ensure_stack(aws, s.dr_region, s.dr_stack, "streamflix-dr-secondary",
-                                 params, f"{s.environment_suffix}-dr")
+    summary, new = _ensure_stack(aws, s.dr_region, s.dr_stack,
+                                 template_body(checked, "streamflix-dr-secondary"), params,
+                                 f"{s.environment_suffix}-dr")
     created += [s.dr_stack] if new else []
     dr = _outputs(DrOutputs, summary, s.dr_stack)
     aws.say("step 5: EFS replication primary -> DR")
@@ -251,6 +270,7 @@ def find_deployment(settings: Settings, factory: ClientFactory, *,
         ConfigError: a stack does not exist (deploy it first, or fix the config's names).
         DeployError: a stack is not complete, its outputs are missing, or verification fails.
     """
+    check_templates(settings)  # what is deployed is meant to be these: linted all the same
     aws, s = AwsCalls(settings, factory, progress, on_retry), settings
     summaries = []
     for region, stack in ((s.primary_region, s.primary_stack), (s.dr_region, s.dr_stack)):
@@ -259,6 +279,9 @@ def find_deployment(settings: Settings, factory: ClientFactory, *,
             raise ConfigError(f"stack {stack!r} does not exist in {region}: deploy the stacks "
                               "first (`drill deploy`, or steps 1-6 of the guide), or fix "
                               "environment_suffix and the regions in the config")
+        failed = creation_failure(aws, region, stack, found["StackStatus"])
+        if failed is not None:
+            raise failed
         if found["StackStatus"] not in _DONE:
             raise DeployError(f"stack is {found['StackStatus']!r}, expected one of {_DONE}",
                               stack=stack)

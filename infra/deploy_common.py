@@ -14,18 +14,31 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
+from drills.actions import ApiCall
 from drills.config import Settings
-from drills.errors import DeployError
+from drills.errors import DeployError, StackCreateFailed
 from infra.aws import ClientFactory
 from infra.retry import RetryHook, RetryPolicy
 
-__all__ = ["AwsCalls", "Progress", "error_code", "optional", "scrub", "stack_summary"]
+__all__ = ["FAILED_STATES", "FAILURE_CALLS", "AwsCalls", "Progress", "creation_failure",
+           "error_code", "optional", "scrub", "stack_summary"]
 
 log = logging.getLogger("infra.deploy")
 Progress = Callable[[str], None]
 
 _POLL_DRILL_S = 30.0  # how often CloudFormation is polled, in drill seconds
 _STACK_TIMEOUT_DRILL_S = 3600.0  # a stack that takes longer than an hour has failed
+
+# The states of a stack whose create failed.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html
+FAILED_STATES = ("CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE")
+# Made only when a stack did not create, to name the resource that failed and why.
+FAILURE_CALLS = (
+    ApiCall("cloudformation", "DescribeStackEvents", "{s.primary_stack} (if it failed)",
+            "primary"),
+    ApiCall("cloudformation", "DescribeStackEvents", "{s.dr_stack} (if it failed)", "dr"),
+)
+_CANCELLED = "Resource creation cancelled"
 
 
 class AwsCalls:
@@ -104,3 +117,34 @@ def optional(aws: AwsCalls, service: str, region: str, operation: str, key: str,
         if exc.code and ("NotFound" in exc.code or exc.code == "ValidationError"):
             return []
         raise
+
+
+def creation_failure(aws: AwsCalls, region: str, name: str,
+                     status: str | None) -> StackCreateFailed | None:
+    """Why stack ``name`` did not create (its first failed resource), or None if it did not fail.
+
+    The first ``CREATE_FAILED`` resource event is the cause; later ones are resources
+    CloudFormation cancelled because of it.
+    """
+    if status not in FAILED_STATES:
+        return None
+    events: list[dict[str, Any]] = []
+    token: str | None = None
+    for _page in range(50):  # bounded: 50 pages of 100 events is far beyond these stacks
+        page = aws.call("cloudformation", region, "describe_stack_events", StackName=name,
+                        **({"NextToken": token} if token else {}))
+        events += page.get("StackEvents") or []
+        token = page.get("NextToken")
+        if not token:
+            break
+    failed = [e for e in reversed(events)  # oldest first
+              if e.get("ResourceStatus") == "CREATE_FAILED"
+              and e.get("ResourceType") != "AWS::CloudFormation::Stack"]
+    first = next((e for e in failed if e.get("ResourceStatusReason") != _CANCELLED),
+                 failed[0] if failed else None)
+    if first is None:
+        return StackCreateFailed(stack=name, region=region, status=str(status))
+    return StackCreateFailed(stack=name, region=region, status=str(status),
+                             logical_id=first.get("LogicalResourceId"),
+                             resource_type=first.get("ResourceType"),
+                             reason=scrub(aws.settings, str(first.get("ResourceStatusReason"))))

@@ -42,6 +42,7 @@ from reports.records import (
     RtoSplit,
     Scope,
     StepRecord,
+    TemplateRecord,
     TestInfo,
 )
 from reports.sources import Journal
@@ -67,6 +68,7 @@ def build_evidence(run_dir: Path) -> Evidence:
     measured = journal.last("measurement") or {}
     rto, rpo = _num(measured.get("rto_seconds")), _num(measured.get("rpo_seconds"))
     verdict, reason, passed, exit_code = _verdict(journal)
+    _templates = journal.first("templates") or {}
     ev = Evidence(
         run_id=str(started.get("run_id") or run_dir.name),
         scenario=str(started.get("scenario", "")),
@@ -93,6 +95,9 @@ def build_evidence(run_dir: Path) -> Evidence:
                                     marker_interval=_num(started.get("marker_interval_seconds"))),
         provenance=_provenance(started, journal), governance=_governance(started),
         inputs=_inputs(run_dir), events=_events(journal, t0),
+        templates=tuple(TemplateRecord(**{k: str(t.get(k, "")) for k in ("name", "role", "path",
+                        "sha256")}) for t in _templates.get("templates") or ()),
+        lint_warnings=tuple(str(w) for w in _templates.get("lint_warnings") or ()),
     )
     return dataclasses.replace(ev, findings=derive_findings(ev))
 

@@ -34,6 +34,7 @@ __all__ = [
     "Scope",
     "StepRecord",
     "StoreRpo",
+    "TemplateRecord",
     "TestInfo",
     "Verdict",
 ]
@@ -292,6 +293,16 @@ class InputFile:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    """A CloudFormation template the run deployed: name, role, path and SHA-256."""
+
+    name: str = ""
+    role: str = ""  # primary or dr
+    path: str = ""
+    sha256: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     """One journal event, reduced to a line a reader can follow."""
 
@@ -348,4 +359,6 @@ class Evidence:
     provenance: Provenance = field(default_factory=Provenance)
     governance: Governance = field(default_factory=Governance)
     inputs: tuple[InputFile, ...] = ()
+    templates: tuple[TemplateRecord, ...] = ()  # what was deployed, with cfn-lint's warnings
+    lint_warnings: tuple[str, ...] = ()
     events: tuple[JournalEntry, ...] = ()

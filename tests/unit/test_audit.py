@@ -102,6 +102,11 @@ def test_the_deployment_as_designed_has_only_known_gaps():
 CASES = {
     # id: (facts, settings, expected finding id, severity)
     "replica-missing": (_with(replica=None, replica_lag=None), "DR-REPLICA-MISSING", "critical"),
+    "stack-create-failed": (_with(dr_stack={**SILENT.dr_stack, "StackStatus": "ROLLBACK_COMPLETE"},
+                                  creation_failures={S.dr_stack: "stack x did not create"}),
+                            "DR-STACK-CREATE-FAILED", "critical"),
+    "lint-warning": (_with(lint_warnings=("W3005 t.yaml:3 resource Db: obsolete DependsOn",)),
+                     "DR-TEMPLATE-LINT", "minor"),
     "promoted": (_merged("replica", ReadReplicaSourceDBInstanceIdentifier=None),
                  "DR-REPLICA-NOT-A-REPLICA", "critical"),
     "wrong-source": (_merged("replica", ReadReplicaSourceDBInstanceIdentifier=PRIMARY_ARN + "x"),

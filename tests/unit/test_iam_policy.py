@@ -12,7 +12,7 @@ from drills.plan import PREFLIGHT_CALLS
 from drills.runbooks.failback import failback_steps
 from drills.runbooks.failover import failover_steps
 from drills.safety import GUARD_CALLS
-from infra.deploy import DEPLOY_CALLS, TEARDOWN_CALLS
+from infra.deploy import DEPLOY_CALLS, FAILURE_CALLS, TEARDOWN_CALLS
 from infra.deploy_inspect import LEFTOVER_CALLS
 from infra.iam_policy import Policy, audit, iam_action
 
@@ -22,7 +22,7 @@ __all__: list[str] = []
 # and FIS.
 PERMISSION_ONLY = {"iam:PassRole"}
 
-DECLARED = (*GUARD_CALLS, *DEPLOY_CALLS, *TEARDOWN_CALLS, *LEFTOVER_CALLS, *PREFLIGHT_CALLS,
+DECLARED = (*GUARD_CALLS, *DEPLOY_CALLS, *FAILURE_CALLS, *TEARDOWN_CALLS, *LEFTOVER_CALLS, *PREFLIGHT_CALLS,
             *(c for step in failover_steps("us-east-1") for c in step.calls),
             *(c for step in failback_steps("eu-west-2", "us-east-1") for c in step.calls),
             *EXPERIMENT_EFFECTS.inject_calls, *EXPERIMENT_EFFECTS.revert_calls,
