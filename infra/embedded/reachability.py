@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from moto.backends import get_backend
+from moto.ecs.exceptions import TaskDefinitionNotFoundException
 
 from infra.embedded import wiring
 from infra.embedded.moto_ext._rules import rule
@@ -30,7 +31,8 @@ __all__ = ["serving_problems", "task_start_problems"]
 _ECS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide"
 
 PULL_ROUTE = rule("ECS-RT-IMAGE-ROUTE", "a task reaches its image registry: a NAT route, or "
-                  "an internet gateway route with a public IP", f"{_ECS}/task_cannot_pull_image.html")
+                  "an internet gateway route with a public IP",
+                  f"{_ECS}/task_cannot_pull_image.html")
 ROLE_TRUST = rule("ECS-RT-ROLE-TRUST", "a task's execution and task roles exist and trust "
                   "ecs-tasks.amazonaws.com", f"{_ECS}/task_execution_IAM_role.html")
 LOG_GROUP = rule("ECS-RT-LOG-GROUP", "an awslogs container's log group exists (or "
@@ -214,7 +216,7 @@ def task_start_problems(region: str, cluster: str, service_name: str) -> tuple[s
         return ()
     try:
         definition = ecs.describe_task_definition(str(service.task_definition))
-    except Exception:  # noqa: BLE001  (a missing definition is wiring's finding)
+    except TaskDefinitionNotFoundException:  # a missing definition is wiring's finding
         return ()
     images = [str(c.get("image")) for c in definition.container_definitions if c.get("image")]
     return (_role_problems(definition) or _image_problems(region, service, images)

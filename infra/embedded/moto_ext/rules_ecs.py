@@ -179,9 +179,10 @@ def _load_balancers(backend: EC2ContainerServiceBackend, definition: TaskDefinit
                     load_balancers: list[dict[str, Any]]) -> None:
     for entry in load_balancers:
         name, port = entry.get("containerName"), entry.get("containerPort")
-        container = next((c for c in definition.container_definitions
-                          if c.get("name") == name), None)
-        ports = [m.get("containerPort") for m in (container or {}).get("portMappings") or []]
+        container: dict[str, Any] | None = next(
+            (c for c in definition.container_definitions if c.get("name") == name), None)
+        mappings: list[dict[str, Any]] = (container or {}).get("portMappings") or []
+        ports = [m.get("containerPort") for m in mappings]
         if container is None or int(port or 0) not in [int(p or 0) for p in ports]:
             refuse(LB_PORT, InvalidParameterException(
                 f"The container {name} did not have a container port {port} defined."))

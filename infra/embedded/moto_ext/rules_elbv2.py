@@ -66,8 +66,8 @@ def _has_gateway(backend: ELBv2Backend, vpc_id: str) -> bool:
 def _check_load_balancer(backend: ELBv2Backend, name: str, subnets: list[Any], scheme: str,
                          kind: str) -> None:
     if len(name) > 32:
-        refuse(NAME, ValidationError(f"LoadBalancer name cannot be longer than '32' "
-                                     f"characters"))  # est. wording
+        refuse(NAME, ValidationError("LoadBalancer name cannot be longer than '32' "
+                                     "characters"))  # est. wording
     if not _LB_NAME.match(name):
         refuse(NAME, ValidationError(f"LoadBalancer name '{name}' can only contain characters "
                                      "that are alphanumeric characters or hyphens(-), and "

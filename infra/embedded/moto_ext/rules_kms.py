@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
 from moto.kms.models import KmsBackend
-from moto.core.exceptions import JsonRESTError
 
 from infra.embedded.moto_ext._rules import constraint, refuse, rule
 

@@ -77,7 +77,7 @@ _RANGES = ((THRESHOLD, "failure_threshold", "FailureThreshold", 1, 10),
 
 def _check_health_check(args: dict[str, Any], *, creating: bool) -> None:
     interval = args.get("request_interval")
-    if interval not in (None, "") and int(interval) not in (10, 30):
+    if interval is not None and interval != "" and int(interval) not in (10, 30):
         refuse(INTERVAL, InvalidInput(
             f"Invalid value for RequestInterval: {interval}. Valid values are 10 and 30."))
     for broken, key, field, low, high in _RANGES:
