@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-__all__ = ["refused"]
+__all__ = ["public_vpc", "refused"]
 
 
 def refused(call, code: str, message: str) -> dict:
@@ -22,3 +22,15 @@ def refused(call, code: str, message: str) -> dict:
     assert error["Code"] == code, error
     assert message in error["Message"], error
     return error
+
+
+def public_vpc(ec2, region: str, octet: int, zones: str) -> tuple[str, list[str], str]:
+    """A VPC 10.<octet>.0.0/16 with an attached internet gateway and one subnet per letter of
+    ``zones`` (``"aba"``: a, b, then a second one in a): (vpc id, subnet ids, gateway id)."""
+    vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{i}.0/24",
+                                 AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+               for i, az in enumerate(zones)]
+    return vpc, subnets, igw

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.rules_table import refused
+from tests.integration.rules_table import public_vpc, refused
 
 __all__: list[str] = []
 
@@ -99,12 +99,7 @@ def test_fargate_size_table(aws, clients, cpu, memory, ok):  # ECS-FARGATE-SIZE,
 def network(clients):
     """A VPC with two subnets, an ALB with an ip target group behind a listener."""
     ec2 = clients.client("ec2", REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24",
-                                 AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
-               for i, az in enumerate("ab")]
+    vpc, subnets, _igw = public_vpc(ec2, REGION, 9, "ab")
     elbv2 = clients.client("elbv2", REGION)
     lb = elbv2.create_load_balancer(Name="lb", Subnets=subnets)["LoadBalancers"][0]
     groups = {}

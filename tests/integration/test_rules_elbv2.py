@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.rules_table import refused
+from tests.integration.rules_table import public_vpc, refused
 
 __all__: list[str] = []
 
@@ -14,14 +14,7 @@ REGION = "eu-west-2"
 @pytest.fixture
 def vpc(clients):
     """A VPC with an internet gateway and subnets a, b and a second one in a."""
-    ec2 = clients.client("ec2", REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24",
-                                 AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
-               for i, az in enumerate("aba")]
-    return vpc, subnets, igw
+    return public_vpc(clients.client("ec2", REGION), REGION, 7, "aba")
 
 
 def _lb(clients, subnets, name="sfx-alb-dev", **extra):
