@@ -40,7 +40,6 @@ def audit_and_show(settings: Settings, *, endpoint_url: str | None, as_json: boo
                    out: Console, err: Console) -> int:
     """Audit the stacks on the target, print the findings; 0 unless critical/major found."""
     from drills.stack_commands import check_endpoint_url
-
     from infra.template_gate import check_templates
 
     check_templates(settings)  # contract and cfn-lint before any AWS call (exit 2)

@@ -118,14 +118,14 @@ def check_templates(settings: Settings) -> CheckedTemplates:
 
 @cache
 def _checked(files: tuple[tuple[str, str, str, str], ...]) -> CheckedTemplates:
-    # Keyed by the files' digests: an edited template is checked again.
-    templates, warnings = [], []
-    for name, region, path, digest in files:
-        body = _load(Path(path))
-        _check_contract(name, Path(path), body)
-        warnings += _lint(Path(path), region)
-        templates.append(Template(name, "primary" if name == PRIMARY else "dr", Path(path),
-                                  digest, body))
+    # Keyed by the files' digests: an edited template is checked again. Both contracts
+    # first: they are quick, cfn-lint is not.
+    templates = [Template(name, "primary" if name == PRIMARY else "dr", Path(path), digest,
+                          _load(Path(path))) for name, _region, path, digest in files]
+    for t in templates:
+        _check_contract(t.name, t.path, t.body)
+    warnings = [w for t, (_n, region, _p, _d) in zip(templates, files, strict=True)
+                for w in _lint(t.path, region)]
     return CheckedTemplates(tuple(templates), tuple(warnings))
 
 
@@ -166,6 +166,8 @@ def _lint(path: Path, region: str) -> list[LintFinding]:
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
+    if not LINT_CONFIG.is_file():  # the pinned rules, or no lint at all: never lint unpinned
+        raise ConfigError(f"the cfn-lint rules configuration {str(LINT_CONFIG)!r} is missing")
     config = ConfigMixIn(["--config-file", str(LINT_CONFIG), "--regions", region, "--",
                           str(path)])
     found = [_finding(m) for m in Runner(config).run()]

@@ -19,6 +19,7 @@ from typing import Any
 from reports import sources
 from reports._codec import from_jsonable, to_jsonable
 from reports.definitions import definitions_for
+from reports.deployed import deployed_templates
 from reports.failback import failback_record
 from reports.findings import derive_findings
 from reports.operator_steps import operator_steps
@@ -42,7 +43,6 @@ from reports.records import (
     RtoSplit,
     Scope,
     StepRecord,
-    TemplateRecord,
     TestInfo,
 )
 from reports.sources import Journal
@@ -68,7 +68,6 @@ def build_evidence(run_dir: Path) -> Evidence:
     measured = journal.last("measurement") or {}
     rto, rpo = _num(measured.get("rto_seconds")), _num(measured.get("rpo_seconds"))
     verdict, reason, passed, exit_code = _verdict(journal)
-    _templates = journal.first("templates") or {}
     ev = Evidence(
         run_id=str(started.get("run_id") or run_dir.name),
         scenario=str(started.get("scenario", "")),
@@ -95,9 +94,7 @@ def build_evidence(run_dir: Path) -> Evidence:
                                     marker_interval=_num(started.get("marker_interval_seconds"))),
         provenance=_provenance(started, journal), governance=_governance(started),
         inputs=_inputs(run_dir), events=_events(journal, t0),
-        templates=tuple(TemplateRecord(**{k: str(t.get(k, "")) for k in ("name", "role", "path",
-                        "sha256")}) for t in _templates.get("templates") or ()),
-        lint_warnings=tuple(str(w) for w in _templates.get("lint_warnings") or ()),
+        **deployed_templates(journal),
     )
     return dataclasses.replace(ev, findings=derive_findings(ev))
 

@@ -61,7 +61,7 @@ class _NotYet(Exception):
 class LaunchedDrill:
     """A ``drill run`` subprocess started in the background; its output goes to files."""
 
-    def __init__(self, base: Path, env: dict[str, str]) -> None:
+    def __init__(self, base: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         self.base = Path(base)
         self.base.mkdir(parents=True, exist_ok=True)
         self.runs_dir = self.base / "runs"
@@ -69,7 +69,8 @@ class LaunchedDrill:
         self._stderr = self.base / "stderr.txt"
         with self._stdout.open("wb") as out, self._stderr.open("wb") as err:
             self.process = subprocess.Popen(
-                drill_command("run", str(FEATURE), "--out", str(self.runs_dir), *RUN_ARGS),
+                drill_command("run", str(FEATURE), "--out", str(self.runs_dir), *RUN_ARGS,
+                              *args),
                 cwd=self.base, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
 
     def run_dir(self) -> Path | None:
@@ -134,7 +135,7 @@ class SharedDrill:
     folder to ``sealed/`` and writes ``exit_code``; the other workers wait for that file.
     """
 
-    def __init__(self, base: Path, env: dict[str, str]) -> None:
+    def __init__(self, base: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         self.base = Path(base)
         self.base.parent.mkdir(parents=True, exist_ok=True)
         self._launched: LaunchedDrill | None = None
@@ -143,7 +144,7 @@ class SharedDrill:
             self.base.mkdir()  # atomic: exactly one worker owns the drill
         except FileExistsError:
             return
-        self._launched = LaunchedDrill(self.base, env)
+        self._launched = LaunchedDrill(self.base, env, args)
         self._finisher = threading.Thread(target=self._finish, name="shared-drill", daemon=True)
         self._finisher.start()
 

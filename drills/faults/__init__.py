@@ -144,6 +144,8 @@ def revert_all(faults: list[Fault], timeline: Any) -> None:
     """
     from drills.errors import RevertError
 
+    if not faults:  # e.g. the deploy failed: said, so the journal shows nothing was left
+        timeline.record("revert.nothing", reason="no fault was injected: nothing to revert")
     failed = []
     for fault in reversed(faults):
         try:

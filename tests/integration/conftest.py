@@ -9,11 +9,13 @@ pytest-xdist one drill serves every worker (``SharedDrill``), not one per worker
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from infra.template_gate import TEMPLATES
 from tests.drillcli import DB_PASSWORD, SIGNING_KEY, DrillRun, SharedDrill, drill_env
 
 # Fixtures that hand out the shared run.
@@ -27,7 +29,10 @@ def signed_drill(request, tmp_path_factory) -> Iterator[SharedDrill]:
     if hasattr(request.config, "workerinput"):  # an xdist worker: the session's folder
         root = root.parent
     env = drill_env(DRILL_DB_PASSWORD=DB_PASSWORD, DRILL_SIGNING_KEY=SIGNING_KEY)
-    with SharedDrill(root / "signed-drill", env) as shared:
+    # It deploys a copy of the project's templates through --templates, as a team drills
+    # its own edited copy (tests/integration/test_templates_dir.py checks what it recorded).
+    templates = shutil.copytree(TEMPLATES, tmp_path_factory.mktemp("templates") / "lib")
+    with SharedDrill(root / "signed-drill", env, ("--templates", str(templates))) as shared:
         yield shared
 
 

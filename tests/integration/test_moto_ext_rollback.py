@@ -32,6 +32,8 @@ def test_failed_resource_rolls_the_stack_back(aws, clients):
     cf.create_stack(StackName="broken", TemplateBody=json.dumps(_BROKEN))
     stack = cf.describe_stacks(StackName="broken")["Stacks"][0]
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert stack["StackStatusReason"] == ("The following resource(s) failed to create: "
+                                          "[Subnet]. Rollback requested by user.")
     assert "Outputs" not in stack
     events = _events(cf, "broken")
     statuses = [(logical, status) for logical, status, _ in events]

@@ -22,7 +22,8 @@ __all__: list[str] = []
 # and FIS.
 PERMISSION_ONLY = {"iam:PassRole"}
 
-DECLARED = (*GUARD_CALLS, *DEPLOY_CALLS, *FAILURE_CALLS, *TEARDOWN_CALLS, *LEFTOVER_CALLS, *PREFLIGHT_CALLS,
+DECLARED = (*GUARD_CALLS, *DEPLOY_CALLS, *FAILURE_CALLS, *TEARDOWN_CALLS, *LEFTOVER_CALLS,
+            *PREFLIGHT_CALLS,
             *(c for step in failover_steps("us-east-1") for c in step.calls),
             *(c for step in failback_steps("eu-west-2", "us-east-1") for c in step.calls),
             *EXPERIMENT_EFFECTS.inject_calls, *EXPERIMENT_EFFECTS.revert_calls,

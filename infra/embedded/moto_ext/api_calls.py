@@ -142,4 +142,7 @@ def _call_action(self: BaseResponse) -> Any:
 
 def apply() -> None:
     """Report every request that is not the drill's own to the active observer."""
+    global _stock_call_action
+    # Wraps whatever is installed when applied (actions_unknown sorts before this module).
+    _stock_call_action = BaseResponse.call_action
     BaseResponse.call_action = _call_action  # type: ignore[method-assign]

@@ -26,6 +26,7 @@ way the direct API call answers with that error, and a CloudFormation resource g
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,6 +104,9 @@ def status_reason(failure: Failure, resource_type: str) -> str:
             f'{uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, HandlerErrorCode: {handler})')
 
 
+_creating = threading.local()  # .stack: a CreateStack is running on this thread
+
+
 class _Failed(Exception):
     """A resource failed; carried out of moto's lazy, recursive creation to the stack."""
 
@@ -144,8 +148,8 @@ def _create(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
             LogicalId=logical_id, StackId=resources_map.stack_id, ResourceType=kind)
     except Exception as exc:
         failure = failure_of(exc)
-        if failure is None:
-            raise
+        if failure is None or not getattr(_creating, "stack", False):
+            raise  # outside CreateStack (an update, a change set): moto's own answer
         _event(stack, logical_id, "", kind, "CREATE_FAILED", status_reason(failure, kind))
         raise _Failed(logical_id, kind, failure) from exc
     resource.cf_resource_type = kind
@@ -166,6 +170,7 @@ def _roll_back(stack: Stack, reason: str) -> None:
     resources = stack.resource_map
     made = _made(stack)
     stack.status = "ROLLBACK_IN_PROGRESS"
+    stack.status_reason = reason  # type: ignore[attr-defined]  # StackStatusReason
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
     left = ""
     try:
@@ -192,6 +197,7 @@ def _stored(backend: CloudFormationBackend, name: str) -> Stack | None:
 def _rolling_back(inner: Callable[..., Any]) -> Callable[..., Any]:
     def create_stack(self: CloudFormationBackend, name: str, *args: Any, **kwargs: Any) -> Any:
         before = _stored(self, name)
+        _creating.stack = True
         try:
             return inner(self, name, *args, **kwargs)
         except _Failed as failed:
@@ -208,6 +214,8 @@ def _rolling_back(inner: Callable[..., Any]) -> Callable[..., Any]:
                 _roll_back(stack, "Template error")
                 self.stacks.pop(stack.stack_id, None)
             raise
+        finally:
+            _creating.stack = False
     return create_stack
 
 
