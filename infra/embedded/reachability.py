@@ -129,10 +129,17 @@ def _image_problems(region: str, service: Any, images: list[str]) -> tuple[str, 
         if route == "nat" or (route == "igw" and public_ip):
             continue
         return _stopped(
-            f"CannotPullContainerError: pull image manifest has been retried 5 time(s): "
-            f"failed to resolve ref {images[0]}: failed to do request: dial tcp: i/o timeout "
-            f"(subnet {subnet_id} has no route to the registry)")
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+            f"failed to resolve ref {images[0]}: failed to do request: Head "
+            f"\"{_manifest_url(images[0])}\": dial tcp: i/o timeout")
     return ()
+
+
+def _manifest_url(image: str) -> str:
+    """The registry URL a pull of ``image`` asks first, as containerd names it."""
+    name, _, tag = image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "latest")
+    registry, _, repository = name.partition("/")
+    return f"https://{registry}/v2/{repository}/manifests/{tag or 'latest'}"
 
 
 def _trusts_ecs(document: str) -> bool:
