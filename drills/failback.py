@@ -77,7 +77,8 @@ def _context(drill: Any) -> Any:
     target = FailbackTarget(**{f.name: getattr(ctx.target, f.name)
                                for f in dataclasses.fields(ctx.target)},
                             primary_db_id=p.RDSInstanceId, primary_alb_dns=p.ALBDNSName,
-                            primary_efs_id=p.EFSFileSystemId, dr_efs_id=d.EFSFileSystemId)
+                            primary_efs_id=p.EFSFileSystemId, dr_efs_id=d.EFSFileSystemId,
+                            primary_kms_key=p.KMSKeyId, dr_kms_key=d.KMSKeyId)
     return dataclasses.replace(ctx, target=target)
 
 

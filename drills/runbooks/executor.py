@@ -46,6 +46,9 @@ class FailbackTarget(FailoverTarget):
     primary_alb_dns: str = ""
     primary_efs_id: str = ""
     dr_efs_id: str = ""
+    # Each region's stack key: a cross-region replica of an encrypted source needs its own.
+    primary_kms_key: str = ""
+    dr_kms_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,15 +61,20 @@ def _target(ctx: RunbookContext) -> FailbackTarget:
 
 
 def _replace_with_replica(ctx: RunbookContext, region: str, db_id: str, source_arn: str,
-                          source_region: str) -> None:
-    """Delete ``db_id`` (final snapshot kept), then re-create it as a replica of the source."""
+                          source_region: str, key: str) -> None:
+    """Delete ``db_id`` (final snapshot kept), then re-create it as a replica of the source.
+
+    ``key`` is the KMS key of ``region``'s stack: RDS refuses an encrypted cross-region
+    replica without one of its own region (API_CreateDBInstanceReadReplica, KmsKeyId).
+    """
     rds = ctx.clients.client("rds", region)
     stamp = ctx.clock.wall().strftime("%Y%m%d%H%M%S")
     ctx.call(rds, "delete_db_instance", DBInstanceIdentifier=db_id, SkipFinalSnapshot=False,
              FinalDBSnapshotIdentifier=f"{db_id}-pre-failback-{stamp}")
     ctx.wait(rds, "db_instance_deleted", DBInstanceIdentifier=db_id)
     ctx.call(rds, "create_db_instance_read_replica", DBInstanceIdentifier=db_id,
-             SourceDBInstanceIdentifier=source_arn, SourceRegion=source_region)
+             SourceDBInstanceIdentifier=source_arn, SourceRegion=source_region,
+             **({"KmsKeyId": key} if key else {}))
     ctx.wait(rds, "db_instance_available", DBInstanceIdentifier=db_id)
 
 
@@ -79,7 +84,8 @@ def replicate_to_primary(ctx: RunbookContext) -> None:
     rds = ctx.clients.client("rds", s.dr_region)
     arn = ctx.call(rds, "describe_db_instances",
                    DBInstanceIdentifier=t.replica_id)["DBInstances"][0]["DBInstanceArn"]
-    _replace_with_replica(ctx, s.primary_region, t.primary_db_id, arn, s.dr_region)
+    _replace_with_replica(ctx, s.primary_region, t.primary_db_id, arn, s.dr_region,
+                          t.primary_kms_key)
 
 
 def _move_efs_replication(ctx: RunbookContext, *, old_source: tuple[str, str],
@@ -168,7 +174,8 @@ def recreate_dr_replica(ctx: RunbookContext) -> None:
     rds = ctx.clients.client("rds", s.primary_region)
     arn = ctx.call(rds, "describe_db_instances",
                    DBInstanceIdentifier=t.primary_db_id)["DBInstances"][0]["DBInstanceArn"]
-    _replace_with_replica(ctx, s.dr_region, t.replica_id, arn, s.primary_region)
+    _replace_with_replica(ctx, s.dr_region, t.replica_id, arn, s.primary_region,
+                          t.dr_kms_key)
 
 
 def restore_efs_replication(ctx: RunbookContext) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from drills.clock import Clock
 from drills.config import Settings
 from infra.canary.app import CanaryApp, CanaryServer
-from infra.embedded import moto_state, wiring
+from infra.embedded import moto_state, reachability, wiring
 from infra.embedded.accounting import GroundTruthAccount
 from infra.embedded.dataplane import Outages, RegionDatabase, Replicator, StoredMarker
 from infra.embedded.failback import FailbackReplication
@@ -218,7 +218,8 @@ class RegionSimulator(GroundTruthAccount):
             "up": ("region is down",) if self._outages.is_down(region.name, self.clock.now())
             else (),
             "tasks": moto_state.service_problems(region.name, region.cluster, region.service)
-            or wiring.routing_problems(region.name, region.stack),
+            or wiring.routing_problems(region.name, region.stack)
+            or reachability.serving_problems(region.name, region.stack),
             "database": moto_state.database_problems(region.name, region.database_id)
             + zonal.get("database", ()),
             "cache": moto_state.cache_problems(region.name) + zonal.get("cache", ())
@@ -227,7 +228,8 @@ class RegionSimulator(GroundTruthAccount):
 
     def task_start_problems(self, region: str, cluster: str, service: str) -> tuple[str, ...]:
         """Why ECS cannot start the service's task now (see :mod:`~infra.embedded.wiring`)."""
-        return wiring.task_start_problems(region, cluster, service, self.is_region_down)
+        return (wiring.task_start_problems(region, cluster, service, self.is_region_down)
+                or reachability.task_start_problems(region, cluster, service))
 
     def _refresh(self, region: str, t: float) -> None:
         """Record a fact for every component of ``region`` whose health changed by ``t``."""

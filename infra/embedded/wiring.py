@@ -28,8 +28,8 @@ from moto.backends import get_backend
 
 from infra.embedded.moto_state import ACCOUNT
 
-__all__ = ["cache_problems", "key_state", "routing_problems", "stack_resource_id",
-           "task_start_problems"]
+__all__ = ["cache_problems", "key_state", "routing_problems", "security_group_of",
+           "stack_resource_id", "task_start_problems"]
 
 _LIVE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "CREATE_IN_PROGRESS",
          "UPDATE_IN_PROGRESS")
@@ -98,6 +98,11 @@ def routing_problems(region: str, stack: str) -> tuple[str, ...]:
         return (f"security group {task_sg} of the tasks admits nothing from the load "
                 f"balancer's {lb_sg} on port {port}: its requests time out",)
     return ()
+
+
+def security_group_of(region: str, group_id: str) -> Any:
+    """moto's security group ``group_id`` in ``region``, or None."""
+    return _security_group(region, group_id)
 
 
 def _security_group(region: str, group_id: str) -> Any:

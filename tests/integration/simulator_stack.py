@@ -39,6 +39,9 @@ def eventually(check, *, within: float = 10.0):
 def _alb(clients, region: str, name: str) -> str:
     ec2 = clients.client("ec2", region)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    # An internet-facing load balancer needs its VPC's internet gateway (ELB-INTERNET-FACING-IGW).
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
                                  AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
                for i, az in enumerate("ab")]

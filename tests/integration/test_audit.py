@@ -182,8 +182,12 @@ def test_a_deleted_dr_service_is_missing(stack):
     try:
         _assert_found(stack.audit(), "DR-SERVICE-MISSING", "critical")
     finally:
+        # As the stack made it: ECS refuses an awsvpc service without its network settings.
         ecs.create_service(cluster=s.dr_cluster, serviceName=s.dr_service, desiredCount=0,
-                           taskDefinition=service["taskDefinition"])
+                           taskDefinition=service["taskDefinition"],
+                           launchType=service["launchType"],
+                           networkConfiguration=service["networkConfiguration"],
+                           loadBalancers=service["loadBalancers"])
 
 
 @pytest.mark.parametrize(("lag", "finding_id", "severity"), [

@@ -153,6 +153,7 @@ def _arguments(group_id: str, props: dict[str, Any]) -> dict[str, Any]:
         transit_encryption_enabled=_flag(props.get("TransitEncryptionEnabled", False)),
         at_rest_encryption_enabled=_flag(props.get("AtRestEncryptionEnabled", False)),
         kms_key_id=props.get("KmsKeyId"),
+        auth_token=props.get("AuthToken"),
     )
     return args
 

@@ -22,10 +22,14 @@ from moto.rds.models import DBInstance, RDSBackend
 from infra.embedded import wiring
 from infra.embedded.latency import Transition
 from infra.embedded.moto_ext import transitions
+from infra.embedded.moto_ext._rules import refuse, rule
 
 __all__ = ["INACCESSIBLE", "NotAReadReplica", "apply"]
 
 PROMOTE = "rds.promote"
+NOT_A_REPLICA = rule("RDS-PROMOTE-NOT-REPLICA", "only a read replica can be promoted "
+                     "(InvalidDBInstanceState)", "https://docs.aws.amazon.com/AmazonRDS/latest/"
+                     "APIReference/API_PromoteReadReplica.html")
 INACCESSIBLE = "inaccessible-encryption-credentials"
 
 
@@ -55,7 +59,7 @@ def _promote(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstance:
     identifier = db_kwargs["db_instance_identifier"]
     database = self.describe_db_instances(identifier)[0]
     if not database.is_replica:
-        raise NotAReadReplica(identifier)
+        refuse(NOT_A_REPLICA, NotAReadReplica(identifier))
     _detach(self, database)
     database.is_replica = False
     database.source_db_instance_identifier = None
