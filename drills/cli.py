@@ -34,7 +34,8 @@ def _fail(exc: DrillError) -> NoReturn:
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
-    env = {"db_password": os.environ.get("DRILL_DB_PASSWORD")}
+    env = {"db_password": os.environ.get("DRILL_DB_PASSWORD"),
+           "signing_key_file": os.environ.get("DRILL_SIGNING_KEY_FILE") or None}
     config = ctx.obj.get("config")
     return load_settings(Path(config) if config else None, {**env, **overrides})
 
@@ -197,24 +198,42 @@ def audit(ctx: click.Context, backend: str | None, environment_suffix: str | Non
 
 @cli.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-def verify(run_dir: Path) -> None:
-    """Check a run folder's manifest and signature; name every altered file."""
+@click.option("--public-key", "public_key", type=click.Path(path_type=Path), default=None,
+              metavar="FILE", help="Check attestation.dsse.json with this Ed25519 public key "
+                                   "(the .pub file of `drill keygen`).")
+def verify(run_dir: Path, public_key: Path | None) -> None:
+    """Check a run folder's manifest, signature and attestation; name every altered file."""
     from drills.summary import verify_run
 
     try:
-        sys.exit(verify_run(run_dir, os.environ.get("DRILL_SIGNING_KEY"), out=out))
+        sys.exit(verify_run(run_dir, os.environ.get("DRILL_SIGNING_KEY"), out=out,
+                            public_key=public_key))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.argument("key_file", type=click.Path(path_type=Path), default=Path("drill-signing.key"))
+def keygen(key_file: Path) -> None:
+    """Write an Ed25519 key pair (KEY_FILE, mode 0600, and KEY_FILE.pub) to sign runs with."""
+    from drills.summary import keygen_and_show
+
+    try:
+        sys.exit(keygen_and_show(key_file, out=out))
     except DrillError as exc:
         _fail(exc)
 
 
 @cli.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-def report(run_dir: Path) -> None:
-    """Rebuild a run folder's HTML report from the folder alone."""
+@click.option("--pdf", is_flag=True, help="Also print the report to report.pdf (headless "
+                                          "Chromium).")
+def report(run_dir: Path, pdf: bool) -> None:
+    """Rebuild a run folder's HTML report (and PDF) from the folder alone."""
     from drills.summary import rebuild_report
 
     try:
-        sys.exit(rebuild_report(run_dir, out=out))
+        sys.exit(rebuild_report(run_dir, out=out, pdf=pdf))
     except DrillError as exc:
         _fail(exc)
 

@@ -14,8 +14,9 @@ from rich.table import Table
 from drills.config import Settings
 from drills.errors import ConfigError
 
-__all__ = ["print_summary", "print_sweep", "publish_run", "rebuild_report", "run_and_report",
-           "show_history", "verify_run"]
+__all__ = ["check_evidence_settings", "evidence_signer", "keygen_and_show", "print_summary",
+           "print_sweep", "publish_run", "rebuild_report", "run_and_report", "show_history",
+           "verify_run"]
 
 
 def _stopwatch(out: Console) -> Any:
@@ -37,6 +38,7 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
 
     load_feature(feature)
     check_runs_dir(settings.runs_dir)
+    check_evidence_settings(settings)
     if settings.backend == "aws":
         from drills.backends import check_aws_target
 
@@ -68,18 +70,67 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
     return max(codes)
 
 
+def evidence_signer(settings: Settings) -> Any:
+    """The attestation signer of ``signing_key_file``, None when unset; ConfigError if bad."""
+    if settings.signing_key_file is None:
+        return None
+    from reports import KeyFileError, load_signer
+
+    try:
+        return load_signer(settings.signing_key_file)
+    except KeyFileError as exc:
+        raise ConfigError(f"signing_key_file: {exc}") from None
+
+
+def check_evidence_settings(settings: Settings) -> None:
+    """Refuse, before any drill, a signing key or PDF renderer the run could not use."""
+    from reports.pdf import find_chromium
+
+    evidence_signer(settings)
+    if settings.pdf_report and find_chromium() is None:
+        raise ConfigError("pdf_report is set but no headless Chromium is installed to print "
+                          "report.pdf (Debian: apt-get install chromium); install it or unset "
+                          "pdf_report")
+
+
 def publish_run(run_dir: Path, settings: Settings, *, err: Console) -> None:
-    """Write a run folder's evidence, report, metrics and manifest (signed, pushed if set)."""
-    from reports import load_signing_key, publish
+    """Write a run folder's evidence, report, metrics, manifest and attestation (as set)."""
+    from reports import RendererMissing, load_signing_key, publish
 
     key = os.environ.get("DRILL_SIGNING_KEY")
-    published = publish(run_dir, signing_key=load_signing_key(value=key) if key else None,
-                        pushgateway_url=os.environ.get("DRILL_PUSHGATEWAY_URL"),
-                        environment=settings.environment_suffix)
+    try:
+        signer = evidence_signer(settings)
+    except ConfigError as exc:  # checked before the run; gone since: keep the run, unsigned
+        err.print(f"[yellow]warning:[/] no attestation written: {exc}", soft_wrap=True)
+        signer = None
+    options: dict[str, Any] = {
+        "signing_key": load_signing_key(value=key) if key else None, "signer": signer,
+        "pushgateway_url": os.environ.get("DRILL_PUSHGATEWAY_URL"),
+        "environment": settings.environment_suffix}
+    try:
+        published = publish(run_dir, pdf=settings.pdf_report, **options)
+    except RendererMissing as exc:
+        err.print(f"[yellow]warning:[/] report.pdf not written: {exc}", soft_wrap=True)
+        published = publish(run_dir, **options)
     if published.push is not None and not published.push.ok:
         err.print(f"[yellow]warning:[/] metrics push to {published.push.url} failed: "
                   f"{published.push.error}; metrics.prom in the run folder has them",
                   soft_wrap=True)
+
+
+def keygen_and_show(private_path: Path, *, out: Console) -> int:
+    """Write an Ed25519 key pair for attestations and say what each half is for."""
+    from reports import KeyFileError, generate_keypair
+
+    try:
+        pair = generate_keypair(private_path)
+    except KeyFileError as exc:
+        raise ConfigError(str(exc)) from None
+    out.print(f"private key: {pair.private_key} (mode 0600; keep it secret; sign runs with "
+              f"DRILL_SIGNING_KEY_FILE={pair.private_key} or signing_key_file)\n"
+              f"public key:  {pair.public_key} (give it to auditors: drill verify RUN "
+              f"--public-key {pair.public_key})\nkey id:      {pair.keyid}", soft_wrap=True)
+    return 0
 
 
 def _fmt(seconds: Any) -> str:
@@ -173,30 +224,57 @@ def print_sweep(run_dirs: list[Path], out: Console) -> None:
     out.print("\n".join(folders), soft_wrap=True)
 
 
-def verify_run(run_dir: Path, key: str | None, *, out: Console) -> int:
-    """Check a run folder's integrity; 0 when intact, 1 when anything was altered."""
-    from reports import load_signing_key, verify
+def verify_run(run_dir: Path, key: str | None, *, out: Console,
+               public_key: Path | None = None) -> int:
+    """Check a run folder's manifest (HMAC) and, given a public key, its attestation; 0 or 1."""
+    from reports import KeyFileError, load_public_key, load_signing_key, verify
 
     if not Path(run_dir).is_dir():
         raise ConfigError(f"run folder {str(run_dir)!r} does not exist")
+    try:
+        verifier = load_public_key(public_key) if public_key is not None else None
+    except KeyFileError as exc:
+        raise ConfigError(f"--public-key: {exc}") from None
     result = verify(Path(run_dir), key=load_signing_key(value=key) if key else None)
     out.print(result.summary(), soft_wrap=True)
     for problem in result.problems():
         out.print(f"  {problem}", soft_wrap=True)
-    return 0 if result.ok else 1
+    if verifier is None:
+        if (Path(run_dir) / "attestation.dsse.json").is_file():
+            out.print("attestation.dsse.json not checked: give the signer's public key with "
+                      "--public-key FILE", soft_wrap=True)
+        return 0 if result.ok else 1
+    from reports import verify_attestation
+
+    attested = verify_attestation(Path(run_dir), verifier)
+    out.print(attested.summary(), soft_wrap=True)
+    for problem in attested.problems():
+        out.print(f"  {problem}", soft_wrap=True)
+    return 0 if result.ok and attested.ok else 1
 
 
-def rebuild_report(run_dir: Path, *, out: Console) -> int:
-    """Rebuild evidence.json and report.html from a run folder's raw files alone."""
+def rebuild_report(run_dir: Path, *, out: Console, pdf: bool = False) -> int:
+    """Rebuild evidence.json and report.html (and report.pdf) from a run folder's raw files."""
     from reports import build_evidence, write_evidence, write_report
+    from reports.pdf import RendererMissing, find_chromium, write_pdf
 
     run_dir = Path(run_dir)
     if not (run_dir / "timeline.jsonl").is_file():
         raise ConfigError(f"{str(run_dir)!r} is not a run folder (no timeline.jsonl)")
+    if pdf and find_chromium() is None:
+        raise ConfigError("--pdf needs headless Chromium to print the report and none is "
+                          "installed (Debian: apt-get install chromium); nothing was changed")
     write_evidence(build_evidence(run_dir), run_dir / "evidence.json")
-    out.print(f"report: {write_report(run_dir)}")
-    out.print("note: the folder's MANIFEST.sha256 now lists the old files; `drill verify` "
-              "will report evidence.json and report.html as altered", soft_wrap=True)
+    report = write_report(run_dir)
+    out.print(f"report: {report}")
+    if pdf:
+        try:
+            out.print(f"pdf:    {write_pdf(report)}")
+        except RendererMissing as exc:
+            raise ConfigError(str(exc)) from None
+    out.print("note: the folder's MANIFEST.sha256 (and attestation) list the old files; "
+              "`drill verify` will report evidence.json and report.html (and a new "
+              "report.pdf) as altered or added", soft_wrap=True)
     return 0
 
 
