@@ -6,6 +6,7 @@ Exit codes: 0 objectives met; 1 the drill ran and an objective was missed or a c
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -117,6 +118,14 @@ def _parse_latency(pairs: tuple[str, ...]) -> dict[str, float]:
         if not sep:
             raise ConfigError(f"--latency takes NAME=SECONDS, got {pair!r}")
     return result
+
+
+def _check_seconds(option: str, value: float | None) -> None:
+    """Refuse inf, nan and negative durations given on the command line (exit 2)."""
+    from drills.errors import ConfigError
+
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise ConfigError(f"{option} takes a finite number of real seconds >= 0, got {value!r}")
 
 
 def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -263,6 +272,7 @@ def abort(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.safety_commands import abort_runs
 
     try:
+        _check_seconds("--timeout", timeout_s)
         sys.exit(abort_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -336,8 +346,8 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
         if inject_after_s is not None and scenario is None:
             raise ConfigError("--inject-after needs --scenario region-loss: without a "
                               "scenario there is no fault to inject")
-        if inject_after_s is not None and inject_after_s < 0:
-            raise ConfigError(f"--inject-after takes real seconds >= 0, got {inject_after_s!r}")
+        _check_seconds("--inject-after", inject_after_s)
+        _check_seconds("--linger", linger_s)
         settings = _settings(ctx, time_scale=time_scale or UP_TIME_SCALE, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None)
         if settings.backend != "embedded":
@@ -373,6 +383,7 @@ def inject(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.up_command import inject_run
 
     try:
+        _check_seconds("--timeout", timeout_s)
         sys.exit(inject_run(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -387,6 +398,7 @@ def down(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.up_command import down_runs
 
     try:
+        _check_seconds("--timeout", timeout_s)
         sys.exit(down_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)

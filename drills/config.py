@@ -333,7 +333,7 @@ def check_objectives(settings: Settings, *, rto_seconds: float, rpo_seconds: flo
                               f"seconds{' > 0' if name == 'RTO' else ' >= 0'}, got {value!r}")
     problem = _unreachable_rto(settings, rto_seconds)
     if problem:
-        raise ConfigError(f"the scenario's {problem}; raise the objective or probe more often")
+        raise ConfigError(f"scenario: {problem}; raise the objective or probe more often")
 
 
 def check_scenario_regions(settings: Settings, *, primary: str | None = None,

@@ -87,8 +87,18 @@ class _Collector(DrillCarrier):
 def load_feature(path: Path) -> Any:
     """Parse a feature file, turning every problem into a ConfigError."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"feature file {str(path)!r} is a directory, not a feature file")
     if not path.is_file():
         raise ConfigError(f"feature file {str(path)!r} does not exist")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"feature file {str(path)!r} is not UTF-8 text (byte {exc.start}: "
+                          f"{exc.reason}); Gherkin files are UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"feature file {str(path)!r} cannot be read: {exc.strerror or exc}"
+                          ) from None
     try:
         feature = FeatureParser(str(path.parent.resolve()), path.name).parse()
     except GherkinParseError as exc:
