@@ -166,7 +166,8 @@ CASES = {
         "latency.rds_promote: Input should be a finite number",
         files={"drill.feature": FEATURE.replace(
             "    And the StreamFlix warm standby",
-            "    And the replica promotion takes inf seconds\n    And the StreamFlix warm standby")}),
+            "    And the replica promotion takes inf seconds\n"
+            "    And the StreamFlix warm standby")}),
     "up-linger-inf": Case(("up", "--linger", "inf", "--out", "runs"),
                           "--linger takes a finite number of real seconds >= 0, got inf"),
     "abort-timeout-nan": Case(("abort", "--runs", "runs", "--timeout", "nan"),
