@@ -67,16 +67,20 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also show pytest's own output (progress, result files, pass/fail count).")
 @click.pass_context
 def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: float | None,
-        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...]) -> None:
+        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...],
+        verbose: bool) -> None:
     """Run every scenario of a feature file (or a name: region-loss) and publish its evidence."""
     from drills.summary import run_and_report
 
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None)
-        sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
+        sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err,
+                                verbose=verbose))
     except DrillError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:  # outside a drill's own handling: nothing left injected

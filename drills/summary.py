@@ -27,7 +27,8 @@ def _stopwatch(out: Console) -> Any:
     return show
 
 
-def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Console) -> int:
+def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Console,
+                   verbose: bool = False) -> int:
     """Run a feature's drills, publish each run folder, print summaries; the exit code."""
     from drills.runinfo import check_runs_dir
     from drills.safety import TargetGuard
@@ -46,7 +47,8 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
     out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · time scale "
               f"{settings.time_scale:g}x · runs in {settings.runs_dir}/")
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
-        result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp))
+        result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp),
+                             verbose=verbose)
         if not result.drills and result.interrupted:
             from drills.interrupts import Interrupted
 
@@ -134,9 +136,10 @@ def keygen_and_show(private_path: Path, *, out: Console) -> int:
 
 
 def _fmt(seconds: Any) -> str:
-    if seconds is None:
-        return "—"
-    return f"{seconds:,.1f} s ({seconds / 60:.1f} min)" if seconds >= 60 else f"{seconds:.1f} s"
+    from reports.durations import human_seconds
+
+    # Rounded for reading; evidence.json keeps the exact figure.
+    return "—" if seconds is None else human_seconds(seconds)
 
 
 def print_summary(run_dir: Path, out: Console) -> None:
@@ -184,7 +187,7 @@ def print_summary(run_dir: Path, out: Console) -> None:
 
 def _stores_table(stores: Any) -> Table:
     def secs(value: float | None) -> str:
-        return "none" if value is None else f"{value:.1f} s"
+        return "none" if value is None else _fmt(value)
 
     table = Table(title="RPO per data store (none: no recovery point in DR)",
                   title_justify="left")
@@ -216,9 +219,8 @@ def print_sweep(run_dirs: list[Path], out: Console) -> None:
         ev = load_evidence(run_dir / "evidence.json")
         pinned = ", ".join(f"{k}={v:g}s" for k, v in ev.provenance.latency_model.items())
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}[ev.rto.met]
-        rto = "—" if ev.rto_seconds is None else f"{ev.rto_seconds:.0f} s"
-        table.add_row(str(number), pinned or "model", rto,
-                      f"{ev.rto.objective_seconds:.0f} s", met, ev.verdict)
+        table.add_row(str(number), pinned or "model", _fmt(ev.rto_seconds),
+                      _fmt(ev.rto.objective_seconds), met, ev.verdict)
         folders.append(f"#{number} {run_dir}")
     out.print(table)
     out.print("\n".join(folders), soft_wrap=True)
