@@ -13,6 +13,7 @@ from reports.attestation import (
     load_public_key,
     load_signer,
     verify_attestation,
+    write_attestation,
 )
 from reports.evidence import build_evidence, load_evidence, write_evidence
 from reports.history import HistoryScan, RunSummary, scan_runs, write_history
@@ -46,6 +47,7 @@ __all__ = [
     "scan_runs",
     "verify",
     "verify_attestation",
+    "write_attestation",
     "write_evidence",
     "write_history",
     "write_manifest",
