@@ -6,7 +6,6 @@ Exit codes: 0 objectives met; 1 the drill ran and an objective was missed or a c
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -17,7 +16,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from drills.config import Settings, load_settings
+from drills.config import Settings, check_real_seconds, load_settings
 from drills.errors import DrillError
 from drills.interrupts import install_handlers
 
@@ -67,20 +66,17 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
-@click.option("--verbose", "-v", is_flag=True,
-              help="Also show pytest's own output (progress, result files, pass/fail count).")
+@click.option("--verbose", "-v", is_flag=True, help="Also show pytest's own output lines.")
 @click.pass_context
 def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: float | None,
-        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...],
-        verbose: bool) -> None:
+        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...], verbose: bool) -> None:
     """Run every scenario of a feature file (or a name: region-loss) and publish its evidence."""
     from drills.summary import run_and_report
 
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None)
-        sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err,
-                                verbose=verbose))
+        sys.exit(run_and_report(_feature_path(feature), settings, verbose, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:  # outside a drill's own handling: nothing left injected
@@ -122,14 +118,6 @@ def _parse_latency(pairs: tuple[str, ...]) -> dict[str, float]:
         if not sep:
             raise ConfigError(f"--latency takes NAME=SECONDS, got {pair!r}")
     return result
-
-
-def _check_seconds(option: str, value: float | None) -> None:
-    """Refuse inf, nan and negative durations given on the command line (exit 2)."""
-    from drills.errors import ConfigError
-
-    if value is not None and not (math.isfinite(value) and value >= 0):
-        raise ConfigError(f"{option} takes a finite number of real seconds >= 0, got {value!r}")
 
 
 def _stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -211,16 +199,13 @@ def audit(ctx: click.Context, backend: str | None, environment_suffix: str | Non
 
 @cli.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--public-key", "public_key", type=click.Path(path_type=Path), default=None,
-              metavar="FILE", help="Check attestation.dsse.json with this Ed25519 public key "
-                                   "(the .pub file of `drill keygen`).")
+@click.option("--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (.pub).")
 def verify(run_dir: Path, public_key: Path | None) -> None:
-    """Check a run folder's manifest, signature and attestation; name every altered file."""
+    """Check a run folder's manifest, signature and (--public-key) attestation; name changes."""
     from drills.summary import verify_run
 
     try:
-        sys.exit(verify_run(run_dir, os.environ.get("DRILL_SIGNING_KEY"), out=out,
-                            public_key=public_key))
+        sys.exit(verify_run(run_dir, os.environ.get("DRILL_SIGNING_KEY"), public_key, out=out))
     except DrillError as exc:
         _fail(exc)
 
@@ -239,8 +224,7 @@ def keygen(key_file: Path) -> None:
 
 @cli.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--pdf", is_flag=True, help="Also print the report to report.pdf (headless "
-                                          "Chromium).")
+@click.option("--pdf", is_flag=True, help="Also print report.pdf (headless Chromium).")
 def report(run_dir: Path, pdf: bool) -> None:
     """Rebuild a run folder's HTML report (and PDF) from the folder alone."""
     from drills.summary import rebuild_report
@@ -276,7 +260,7 @@ def abort(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.safety_commands import abort_runs
 
     try:
-        _check_seconds("--timeout", timeout_s)
+        check_real_seconds(("--timeout", timeout_s))
         sys.exit(abort_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -350,8 +334,7 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
         if inject_after_s is not None and scenario is None:
             raise ConfigError("--inject-after needs --scenario region-loss: without a "
                               "scenario there is no fault to inject")
-        _check_seconds("--inject-after", inject_after_s)
-        _check_seconds("--linger", linger_s)
+        check_real_seconds(("--inject-after", inject_after_s), ("--linger", linger_s))
         settings = _settings(ctx, time_scale=time_scale or UP_TIME_SCALE, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None)
         if settings.backend != "embedded":
@@ -387,7 +370,7 @@ def inject(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.up_command import inject_run
 
     try:
-        _check_seconds("--timeout", timeout_s)
+        check_real_seconds(("--timeout", timeout_s))
         sys.exit(inject_run(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -402,7 +385,7 @@ def down(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.up_command import down_runs
 
     try:
-        _check_seconds("--timeout", timeout_s)
+        check_real_seconds(("--timeout", timeout_s))
         sys.exit(down_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)

@@ -32,6 +32,7 @@ __all__ = [
     "KNOWN_REGIONS",
     "Settings",
     "check_objectives",
+    "check_real_seconds",
     "check_scenario_regions",
     "generate_db_password",
     "load_settings",
@@ -323,6 +324,14 @@ def _unreachable_rto(settings: Settings, rto_seconds: float) -> str | None:
             f"the outage takes {n} failed probes {interval:g} s apart (recovery_consecutive, "
             f"probe_interval_s) and recovery is seen one probe later, plus a decision delay "
             f"of {settings.decide_delay_s:g} s, so every measured RTO exceeds {floor:g} s")
+
+
+def check_real_seconds(*options: tuple[str, float | None]) -> None:
+    """Refuse inf, nan and negative durations given as CLI options (ConfigError, exit 2)."""
+    for option, value in options:
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise ConfigError(f"{option} takes a finite number of real seconds >= 0, "
+                              f"got {value!r}")
 
 
 def check_objectives(settings: Settings, *, rto_seconds: float, rpo_seconds: float) -> None:

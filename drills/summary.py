@@ -27,8 +27,8 @@ def _stopwatch(out: Console) -> Any:
     return show
 
 
-def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Console,
-                   verbose: bool = False) -> int:
+def run_and_report(feature: Path, settings: Settings, verbose: bool = False, *,
+                   out: Console, err: Console) -> int:
     """Run a feature's drills, publish each run folder, print summaries; the exit code."""
     from drills.runinfo import check_runs_dir
     from drills.safety import TargetGuard
@@ -49,16 +49,7 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
         result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp),
                              verbose=verbose)
-        if not result.drills and result.interrupted:
-            from drills.interrupts import Interrupted
-
-            raise Interrupted()  # stopped before any drill began: nothing to revert
-        if result.refusal is not None:
-            raise result.refusal
-        if not result.drills:
-            detail = "; ".join(result.failures) or f"pytest exit status {result.exit_status}"
-            raise ConfigError(f"no scenario in {str(feature)!r} started a drill ({detail}). "
-                              "Check that every step is one the drill knows.")
+        _check_started(result, feature)
         codes = []
         for drill in result.drills:
             copy_results(Path(tmp), drill.run_dir)
@@ -70,6 +61,20 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
     if 3 in codes:
         return 3
     return max(codes)
+
+
+def _check_started(result: Any, feature: Path) -> None:
+    """Raise why no drill of the feature started, if none did."""
+    if not result.drills and result.interrupted:
+        from drills.interrupts import Interrupted
+
+        raise Interrupted()  # stopped before any drill began: nothing to revert
+    if result.refusal is not None:
+        raise result.refusal
+    if not result.drills:
+        detail = "; ".join(result.failures) or f"pytest exit status {result.exit_status}"
+        raise ConfigError(f"no scenario in {str(feature)!r} started a drill ({detail}). "
+                          "Check that every step is one the drill knows.")
 
 
 def evidence_signer(settings: Settings) -> Any:
@@ -226,8 +231,8 @@ def print_sweep(run_dirs: list[Path], out: Console) -> None:
     out.print("\n".join(folders), soft_wrap=True)
 
 
-def verify_run(run_dir: Path, key: str | None, *, out: Console,
-               public_key: Path | None = None) -> int:
+def verify_run(run_dir: Path, key: str | None, public_key: Path | None = None, *,
+               out: Console) -> int:
     """Check a run folder's manifest (HMAC) and, given a public key, its attestation; 0 or 1."""
     from reports import KeyFileError, load_public_key, load_signing_key, verify
 
