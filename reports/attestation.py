@@ -16,7 +16,7 @@ from __future__ import annotations
 import binascii
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -95,42 +95,41 @@ def _public_pem(signer: CryptoSigner) -> bytes:
                                    serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _read_key_file(path: Path, what: str) -> bytes:
+def _load_pem(path: Path, what: str, load: Callable[[bytes], Any], kind: type,
+              hint: str) -> Any:
+    """The Ed25519 key of ``kind`` in a PEM file; KeyFileError saying what is wrong."""
     try:
-        return Path(path).read_bytes()
+        pem = Path(path).read_bytes()
     except FileNotFoundError:
         raise KeyFileError(f"{what} {str(path)!r} does not exist (make one with "
                            "`drill keygen PATH`)") from None
     except OSError as exc:
         raise KeyFileError(f"{what} {str(path)!r} cannot be read: {exc.strerror or exc}"
                            ) from None
+    try:
+        key = load(pem)
+    except (ValueError, TypeError):
+        raise KeyFileError(f"{what} {str(path)!r} is not {hint}") from None
+    if not isinstance(key, kind):
+        raise KeyFileError(f"{what} {str(path)!r} holds a {type(key).__name__}, not an "
+                           "Ed25519 key")
+    return key
 
 
 def load_signer(path: Path) -> CryptoSigner:
     """The Ed25519 signer in a PEM (PKCS#8) private key file, as ``drill keygen`` writes."""
-    pem = _read_key_file(path, "signing key file")
-    try:
-        key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError):
-        raise KeyFileError(f"signing key file {str(path)!r} is not an unencrypted PEM private "
-                           "key (write one with `drill keygen PATH`)") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise KeyFileError(f"signing key file {str(path)!r} holds a {type(key).__name__}, "
-                           "not an Ed25519 key")
+    key = _load_pem(path, "signing key file",
+                    lambda pem: serialization.load_pem_private_key(pem, password=None),
+                    Ed25519PrivateKey, "an unencrypted PEM private key (write one with "
+                    "`drill keygen PATH`)")
     return CryptoSigner(key)
 
 
 def load_public_key(path: Path) -> SSlibKey:
     """The Ed25519 public key in a PEM file (``<key>.pub`` from ``drill keygen``)."""
-    pem = _read_key_file(path, "public key file")
-    try:
-        key = serialization.load_pem_public_key(pem)
-    except (ValueError, TypeError):
-        raise KeyFileError(f"public key file {str(path)!r} is not a PEM public key (give the "
-                           "`.pub` file `drill keygen` wrote)") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise KeyFileError(f"public key file {str(path)!r} holds a {type(key).__name__}, "
-                           "not an Ed25519 key")
+    key = _load_pem(path, "public key file", serialization.load_pem_public_key,
+                    Ed25519PublicKey, "a PEM public key (give the `.pub` file `drill keygen` "
+                    "wrote)")
     return SSlibKey.from_crypto(key)
 
 
