@@ -70,6 +70,8 @@ def test_cli_keygen_prints_both_paths_and_the_key_id(tmp_path):
     keyid = load_public_key(tmp_path / "drill.key.pub").keyid
     assert keyid in done.stdout and "drill.key.pub" in done.stdout
     assert stat.S_IMODE((tmp_path / "drill.key").stat().st_mode) == 0o600
+    pem_body = "".join((tmp_path / "drill.key").read_text().splitlines()[1:-1])
+    assert pem_body not in "".join((done.stdout + done.stderr).split())
 
 
 def test_the_statement_names_every_file_and_states_the_run(_attested_once, keys):
