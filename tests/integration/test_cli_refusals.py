@@ -168,6 +168,14 @@ CASES = {
             "    And the StreamFlix warm standby",
             "    And the replica promotion takes inf seconds\n"
             "    And the StreamFlix warm standby")}),
+    "signing-key-file-missing": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "signing_key_file: signing key file 'no-such.key' does not exist",
+        files={"drill.toml": 'signing_key_file = "no-such.key"\n'}),
+    "signing-key-file-not-a-key": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "signing key file 'notes.txt' is not an unencrypted PEM private key",
+        files={"drill.toml": 'signing_key_file = "notes.txt"\n', "notes.txt": "hello\n"}),
     "up-linger-inf": Case(("up", "--linger", "inf", "--out", "runs"),
                           "--linger takes a finite number of real seconds >= 0, got inf"),
     "abort-timeout-nan": Case(("abort", "--runs", "runs", "--timeout", "nan"),
