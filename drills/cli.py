@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from drills.config import Settings, load_settings
+from drills.config import Settings, check_real_seconds, load_settings
 from drills.errors import DrillError
 from drills.interrupts import install_handlers
 
@@ -34,7 +34,8 @@ def _fail(exc: DrillError) -> NoReturn:
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
-    env = {"db_password": os.environ.get("DRILL_DB_PASSWORD")}
+    env = {"db_password": os.environ.get("DRILL_DB_PASSWORD"),
+           "signing_key_file": os.environ.get("DRILL_SIGNING_KEY_FILE") or None}
     config = ctx.obj.get("config")
     return load_settings(Path(config) if config else None, {**env, **overrides})
 
@@ -73,10 +74,11 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
 @_templates_option
+@click.option("--verbose", "-v", is_flag=True, help="Also show pytest's own output lines.")
 @click.pass_context
 def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: float | None,
         runs_dir: Path | None, seed: int | None, latency: tuple[str, ...],
-        templates_dir: Path | None) -> None:
+        templates_dir: Path | None, verbose: bool) -> None:
     """Run every scenario of a feature file (or a name: region-loss) and publish its evidence."""
     from drills.summary import run_and_report
 
@@ -84,7 +86,7 @@ def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: floa
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None,
                              templates_dir=templates_dir)
-        sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
+        sys.exit(run_and_report(_feature_path(feature), settings, verbose, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:  # outside a drill's own handling: nothing left injected
@@ -212,24 +214,38 @@ def audit(ctx: click.Context, backend: str | None, environment_suffix: str | Non
 
 @cli.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-def verify(run_dir: Path) -> None:
-    """Check a run folder's manifest and signature; name every altered file."""
+@click.option("--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (.pub).")
+def verify(run_dir: Path, public_key: Path | None) -> None:
+    """Check a run folder's manifest, signature and (--public-key) attestation; name changes."""
     from drills.summary import verify_run
 
     try:
-        sys.exit(verify_run(run_dir, os.environ.get("DRILL_SIGNING_KEY"), out=out))
+        sys.exit(verify_run(run_dir, os.environ.get("DRILL_SIGNING_KEY"), public_key, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.argument("key_file", type=click.Path(path_type=Path), default=Path("drill-signing.key"))
+def keygen(key_file: Path) -> None:
+    """Write an Ed25519 key pair (KEY_FILE, mode 0600, and KEY_FILE.pub) to sign runs with."""
+    from drills.summary import keygen_and_show
+
+    try:
+        sys.exit(keygen_and_show(key_file, out=out))
     except DrillError as exc:
         _fail(exc)
 
 
 @cli.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-def report(run_dir: Path) -> None:
-    """Rebuild a run folder's HTML report from the folder alone."""
+@click.option("--pdf", is_flag=True, help="Also print report.pdf (headless Chromium).")
+def report(run_dir: Path, pdf: bool) -> None:
+    """Rebuild a run folder's HTML report (and PDF) from the folder alone."""
     from drills.summary import rebuild_report
 
     try:
-        sys.exit(rebuild_report(run_dir, out=out))
+        sys.exit(rebuild_report(run_dir, out=out, pdf=pdf))
     except DrillError as exc:
         _fail(exc)
 
@@ -259,6 +275,7 @@ def abort(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.safety_commands import abort_runs
 
     try:
+        check_real_seconds(("--timeout", timeout_s))
         sys.exit(abort_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -334,8 +351,7 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
         if inject_after_s is not None and scenario is None:
             raise ConfigError("--inject-after needs --scenario region-loss: without a "
                               "scenario there is no fault to inject")
-        if inject_after_s is not None and inject_after_s < 0:
-            raise ConfigError(f"--inject-after takes real seconds >= 0, got {inject_after_s!r}")
+        check_real_seconds(("--inject-after", inject_after_s), ("--linger", linger_s))
         settings = _settings(ctx, time_scale=time_scale or UP_TIME_SCALE, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None,
                              templates_dir=templates_dir)
@@ -372,6 +388,7 @@ def inject(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.up_command import inject_run
 
     try:
+        check_real_seconds(("--timeout", timeout_s))
         sys.exit(inject_run(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
@@ -386,6 +403,7 @@ def down(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     from drills.up_command import down_runs
 
     try:
+        check_real_seconds(("--timeout", timeout_s))
         sys.exit(down_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)

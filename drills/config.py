@@ -7,6 +7,7 @@ the CLI does, once, and passes what it found in as overrides.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import tomllib
@@ -30,6 +31,8 @@ __all__ = [
     "EMBEDDED_ACCOUNT",
     "KNOWN_REGIONS",
     "Settings",
+    "check_objectives",
+    "check_real_seconds",
     "check_scenario_regions",
     "generate_db_password",
     "load_settings",
@@ -67,7 +70,8 @@ def generate_db_password() -> str:
 class Settings(BaseModel):
     """Everything a drill needs to know, validated once."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # No inf or nan anywhere: a duration or objective of either makes every comparison lie.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     backend: Literal["embedded", "aws"] = "embedded"
     environment_suffix: str = "dev"
@@ -123,6 +127,11 @@ class Settings(BaseModel):
     # drill's own credentials need no right to create the stacks' resources themselves.
     cloudformation_role_arn: str | None = None
 
+    # Evidence (reports/attestation.py, reports/pdf.py): the Ed25519 private key every run
+    # folder's attestation is signed with (`drill keygen`), and whether report.pdf is written.
+    signing_key_file: Path | None = None
+    pdf_report: bool = False
+
     @model_validator(mode="before")
     @classmethod
     def _default_accounts(cls, values: Any) -> Any:
@@ -143,6 +152,13 @@ class Settings(BaseModel):
                 "the aws backend needs allowed_accounts, the 12-digit ids of the accounts the "
                 "drill may touch (e.g. allowed_accounts = [\"111122223333\"] in drill.toml); "
                 "there is no default, so a drill never runs against an account by accident")
+        return self
+
+    @model_validator(mode="after")
+    def _objectives_reachable(self) -> Settings:
+        problem = _unreachable_rto(self, self.rto_objective_s)
+        if problem:
+            raise ValueError(f"rto_objective_s: {problem}")
         return self
 
     @field_validator("allowed_accounts")
@@ -284,14 +300,53 @@ def load_settings(
             values.update(tomllib.loads(Path(config_file).read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise ConfigError(f"config file {str(config_file)!r} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {str(config_file)!r} is not UTF-8 text (byte "
+                              f"{exc.start}: {exc.reason}); TOML files are UTF-8") from None
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {str(config_file)!r} is not valid TOML: {exc}"
                               ) from None
+        except OSError as exc:
+            raise ConfigError(f"config file {str(config_file)!r} cannot be read: "
+                              f"{exc.strerror or exc}") from None
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(f"invalid settings: {_describe(exc)}") from None
+
+
+def _unreachable_rto(settings: Settings, rto_seconds: float) -> str | None:
+    """Why no run could ever meet this RTO objective, or None when one could."""
+    # Detection needs N failed probes one interval apart, and the first healthy probe after
+    # them is one interval later still; the decision delay comes on top of detection.
+    n, interval = settings.recovery_consecutive, settings.probe_interval_s
+    floor = max(n * interval, (n - 1) * interval + settings.decide_delay_s)
+    if rto_seconds > floor:
+        return None
+    return (f"an RTO objective of {rto_seconds:g} s cannot be met by construction: detecting "
+            f"the outage takes {n} failed probes {interval:g} s apart (recovery_consecutive, "
+            f"probe_interval_s) and recovery is seen one probe later, plus a decision delay "
+            f"of {settings.decide_delay_s:g} s, so every measured RTO exceeds {floor:g} s")
+
+
+def check_real_seconds(*options: tuple[str, float | None]) -> None:
+    """Refuse inf, nan and negative durations given as CLI options (ConfigError, exit 2)."""
+    for option, value in options:
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise ConfigError(f"{option} takes a finite number of real seconds >= 0, "
+                              f"got {value!r}")
+
+
+def check_objectives(settings: Settings, *, rto_seconds: float, rpo_seconds: float) -> None:
+    """Raise ConfigError for objectives (from a scenario's text) no run could be judged by."""
+    for name, value in (("RTO", rto_seconds), ("RPO", rpo_seconds)):
+        if not math.isfinite(value) or value < 0 or (name == "RTO" and value == 0):
+            raise ConfigError(f"the scenario's {name} objective must be a finite number of "
+                              f"seconds{' > 0' if name == 'RTO' else ' >= 0'}, got {value!r}")
+    problem = _unreachable_rto(settings, rto_seconds)
+    if problem:
+        raise ConfigError(f"scenario: {problem}; raise the objective or probe more often")
 
 
 def check_scenario_regions(settings: Settings, *, primary: str | None = None,

@@ -115,6 +115,16 @@ MEANINGS: dict[str, str] = {
     "cloudformation_role_arn": "CloudFormation service role the stacks are created and deleted "
                                "with, so the drill's own credentials need no right to create "
                                "their resources (`docs/iam.md`).",
+    "signing_key_file": "Ed25519 private key (PEM, from `drill keygen`) that signs every run "
+                        "folder's `attestation.dsse.json`, checked with the public key alone "
+                        "(`drill verify RUN --public-key FILE`, `docs/evidence.md`). A missing "
+                        "or unreadable key is refused before the drill (exit 2). The key "
+                        "itself is never written into a run folder. Environment: "
+                        "`DRILL_SIGNING_KEY_FILE` (wins over the file).",
+    "pdf_report": "Also print every run's report to `report.pdf` (headless Chromium; "
+                  "Debian: `apt-get install chromium`), sealed in the manifest and "
+                  "attestation. Refused before the drill when Chromium is missing (exit 2). "
+                  "For one run afterwards: `drill report RUN --pdf`.",
 }
 
 _BOUNDS = ((annotated_types.Gt, "gt", ">"), (annotated_types.Ge, "ge", "≥"),

@@ -23,7 +23,7 @@ import requests
 
 from drills import active, runinfo, stores
 from drills.clock import Clock
-from drills.config import Settings, check_scenario_regions, load_settings
+from drills.config import Settings, check_objectives, check_scenario_regions, load_settings
 from drills.errors import ConfigError, MeasurementError, ProbeTimeout
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry, revert_all
 from drills.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
@@ -143,6 +143,7 @@ class Drill:
 
     def set_objectives(self, *, rto_seconds: float, rpo_seconds: float) -> None:
         """Set the objectives this run is judged against (from the scenario's text)."""
+        check_objectives(self.settings, rto_seconds=rto_seconds, rpo_seconds=rpo_seconds)
         self.objectives = Objectives(rto_seconds, rpo_seconds)
         if self._opened:
             self.timeline.record("objectives", rto_seconds=rto_seconds, rpo_seconds=rpo_seconds)

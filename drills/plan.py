@@ -23,7 +23,7 @@ from typing import Any
 
 from drills.actions import ApiCall, FaultEffects, is_mutating
 from drills.audit_facts import AUDIT_CALLS
-from drills.config import Settings, check_scenario_regions, load_settings
+from drills.config import Settings, check_objectives, check_scenario_regions, load_settings
 from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultContext, FaultRegistry, default_registry
 from drills.fis import EXPERIMENT_EFFECTS, FisTemplate, fis_template
@@ -165,6 +165,7 @@ class Planner:
 
     def set_objectives(self, *, rto_seconds: float, rpo_seconds: float) -> None:
         """Note the objectives the run would be judged against."""
+        check_objectives(self.settings, rto_seconds=rto_seconds, rpo_seconds=rpo_seconds)
         self.objectives = (rto_seconds, rpo_seconds)
 
     def set_latency(self, name: str, seconds: float) -> None:

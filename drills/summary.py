@@ -14,8 +14,9 @@ from rich.table import Table
 from drills.config import Settings
 from drills.errors import ConfigError
 
-__all__ = ["print_summary", "print_sweep", "publish_run", "rebuild_report", "run_and_report",
-           "show_history", "verify_run"]
+__all__ = ["check_evidence_settings", "evidence_signer", "keygen_and_show", "print_summary",
+           "print_sweep", "publish_run", "rebuild_report", "run_and_report", "show_history",
+           "verify_run"]
 
 
 def _stopwatch(out: Console) -> Any:
@@ -26,7 +27,8 @@ def _stopwatch(out: Console) -> Any:
     return show
 
 
-def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Console) -> int:
+def run_and_report(feature: Path, settings: Settings, verbose: bool = False, *,
+                   out: Console, err: Console) -> int:
     """Run a feature's drills, publish each run folder, print summaries; the exit code."""
     from drills.runinfo import check_runs_dir
     from drills.safety import TargetGuard
@@ -37,6 +39,7 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
 
     load_feature(feature)
     check_runs_dir(settings.runs_dir)
+    check_evidence_settings(settings)
     from infra.template_gate import check_templates
 
     check_templates(settings)  # the templates' contract and cfn-lint, before any AWS call
@@ -47,17 +50,9 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
     out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · time scale "
               f"{settings.time_scale:g}x · runs in {settings.runs_dir}/")
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
-        result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp))
-        if not result.drills and result.interrupted:
-            from drills.interrupts import Interrupted
-
-            raise Interrupted()  # stopped before any drill began: nothing to revert
-        if result.refusal is not None:
-            raise result.refusal
-        if not result.drills:
-            detail = "; ".join(result.failures) or f"pytest exit status {result.exit_status}"
-            raise ConfigError(f"no scenario in {str(feature)!r} started a drill ({detail}). "
-                              "Check that every step is one the drill knows.")
+        result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp),
+                             verbose=verbose)
+        _check_started(result, feature)
         codes = []
         for drill in result.drills:
             copy_results(Path(tmp), drill.run_dir)
@@ -71,24 +66,88 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
     return max(codes)
 
 
+def _check_started(result: Any, feature: Path) -> None:
+    """Raise why no drill of the feature started, if none did."""
+    if not result.drills and result.interrupted:
+        from drills.interrupts import Interrupted
+
+        raise Interrupted()  # stopped before any drill began: nothing to revert
+    if result.refusal is not None:
+        raise result.refusal
+    if not result.drills:
+        detail = "; ".join(result.failures) or f"pytest exit status {result.exit_status}"
+        raise ConfigError(f"no scenario in {str(feature)!r} started a drill ({detail}). "
+                          "Check that every step is one the drill knows.")
+
+
+def evidence_signer(settings: Settings) -> Any:
+    """The attestation signer of ``signing_key_file``, None when unset; ConfigError if bad."""
+    if settings.signing_key_file is None:
+        return None
+    from reports import KeyFileError, load_signer
+
+    try:
+        return load_signer(settings.signing_key_file)
+    except KeyFileError as exc:
+        raise ConfigError(f"signing_key_file: {exc}") from None
+
+
+def check_evidence_settings(settings: Settings) -> None:
+    """Refuse, before any drill, a signing key or PDF renderer the run could not use."""
+    from reports.pdf import find_chromium
+
+    evidence_signer(settings)
+    if settings.pdf_report and find_chromium() is None:
+        raise ConfigError("pdf_report is set but no headless Chromium is installed to print "
+                          "report.pdf (Debian: apt-get install chromium); install it or unset "
+                          "pdf_report")
+
+
 def publish_run(run_dir: Path, settings: Settings, *, err: Console) -> None:
-    """Write a run folder's evidence, report, metrics and manifest (signed, pushed if set)."""
-    from reports import load_signing_key, publish
+    """Write a run folder's evidence, report, metrics, manifest and attestation (as set)."""
+    from reports import RendererMissing, load_signing_key, publish
 
     key = os.environ.get("DRILL_SIGNING_KEY")
-    published = publish(run_dir, signing_key=load_signing_key(value=key) if key else None,
-                        pushgateway_url=os.environ.get("DRILL_PUSHGATEWAY_URL"),
-                        environment=settings.environment_suffix)
+    try:
+        signer = evidence_signer(settings)
+    except ConfigError as exc:  # checked before the run; gone since: keep the run, unsigned
+        err.print(f"[yellow]warning:[/] no attestation written: {exc}", soft_wrap=True)
+        signer = None
+    options: dict[str, Any] = {
+        "signing_key": load_signing_key(value=key) if key else None, "signer": signer,
+        "pushgateway_url": os.environ.get("DRILL_PUSHGATEWAY_URL"),
+        "environment": settings.environment_suffix}
+    try:
+        published = publish(run_dir, pdf=settings.pdf_report, **options)
+    except RendererMissing as exc:
+        err.print(f"[yellow]warning:[/] report.pdf not written: {exc}", soft_wrap=True)
+        published = publish(run_dir, **options)
     if published.push is not None and not published.push.ok:
         err.print(f"[yellow]warning:[/] metrics push to {published.push.url} failed: "
                   f"{published.push.error}; metrics.prom in the run folder has them",
                   soft_wrap=True)
 
 
+def keygen_and_show(private_path: Path, *, out: Console) -> int:
+    """Write an Ed25519 key pair for attestations and say what each half is for."""
+    from reports import KeyFileError, generate_keypair
+
+    try:
+        pair = generate_keypair(private_path)
+    except KeyFileError as exc:
+        raise ConfigError(str(exc)) from None
+    out.print(f"private key: {pair.private_key} (mode 0600; keep it secret; sign runs with "
+              f"DRILL_SIGNING_KEY_FILE={pair.private_key} or signing_key_file)\n"
+              f"public key:  {pair.public_key} (give it to auditors: drill verify RUN "
+              f"--public-key {pair.public_key})\nkey id:      {pair.keyid}", soft_wrap=True)
+    return 0
+
+
 def _fmt(seconds: Any) -> str:
-    if seconds is None:
-        return "—"
-    return f"{seconds:,.1f} s ({seconds / 60:.1f} min)" if seconds >= 60 else f"{seconds:.1f} s"
+    from reports.durations import human_seconds
+
+    # Rounded for reading; evidence.json keeps the exact figure.
+    return "—" if seconds is None else human_seconds(seconds)
 
 
 def print_summary(run_dir: Path, out: Console) -> None:
@@ -136,7 +195,7 @@ def print_summary(run_dir: Path, out: Console) -> None:
 
 def _stores_table(stores: Any) -> Table:
     def secs(value: float | None) -> str:
-        return "none" if value is None else f"{value:.1f} s"
+        return "none" if value is None else _fmt(value)
 
     table = Table(title="RPO per data store (none: no recovery point in DR)",
                   title_justify="left")
@@ -168,38 +227,64 @@ def print_sweep(run_dirs: list[Path], out: Console) -> None:
         ev = load_evidence(run_dir / "evidence.json")
         pinned = ", ".join(f"{k}={v:g}s" for k, v in ev.provenance.latency_model.items())
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}[ev.rto.met]
-        rto = "—" if ev.rto_seconds is None else f"{ev.rto_seconds:.0f} s"
-        table.add_row(str(number), pinned or "model", rto,
-                      f"{ev.rto.objective_seconds:.0f} s", met, ev.verdict)
+        table.add_row(str(number), pinned or "model", _fmt(ev.rto_seconds),
+                      _fmt(ev.rto.objective_seconds), met, ev.verdict)
         folders.append(f"#{number} {run_dir}")
     out.print(table)
     out.print("\n".join(folders), soft_wrap=True)
 
 
-def verify_run(run_dir: Path, key: str | None, *, out: Console) -> int:
-    """Check a run folder's integrity; 0 when intact, 1 when anything was altered."""
-    from reports import load_signing_key, verify
+def verify_run(run_dir: Path, key: str | None, public_key: Path | None = None, *,
+               out: Console) -> int:
+    """Check a run folder's manifest (HMAC) and, given a public key, its attestation; 0 or 1."""
+    from reports import KeyFileError, load_public_key, load_signing_key, verify
 
     if not Path(run_dir).is_dir():
         raise ConfigError(f"run folder {str(run_dir)!r} does not exist")
+    try:
+        verifier = load_public_key(public_key) if public_key is not None else None
+    except KeyFileError as exc:
+        raise ConfigError(f"--public-key: {exc}") from None
     result = verify(Path(run_dir), key=load_signing_key(value=key) if key else None)
     out.print(result.summary(), soft_wrap=True)
     for problem in result.problems():
         out.print(f"  {problem}", soft_wrap=True)
-    return 0 if result.ok else 1
+    if verifier is None:
+        if (Path(run_dir) / "attestation.dsse.json").is_file():
+            out.print("attestation.dsse.json not checked: give the signer's public key with "
+                      "--public-key FILE", soft_wrap=True)
+        return 0 if result.ok else 1
+    from reports import verify_attestation
+
+    attested = verify_attestation(Path(run_dir), verifier)
+    out.print(attested.summary(), soft_wrap=True)
+    for problem in attested.problems():
+        out.print(f"  {problem}", soft_wrap=True)
+    return 0 if result.ok and attested.ok else 1
 
 
-def rebuild_report(run_dir: Path, *, out: Console) -> int:
-    """Rebuild evidence.json and report.html from a run folder's raw files alone."""
+def rebuild_report(run_dir: Path, *, out: Console, pdf: bool = False) -> int:
+    """Rebuild evidence.json and report.html (and report.pdf) from a run folder's raw files."""
     from reports import build_evidence, write_evidence, write_report
+    from reports.pdf import RendererMissing, find_chromium, write_pdf
 
     run_dir = Path(run_dir)
     if not (run_dir / "timeline.jsonl").is_file():
         raise ConfigError(f"{str(run_dir)!r} is not a run folder (no timeline.jsonl)")
+    if pdf and find_chromium() is None:
+        raise ConfigError("--pdf needs headless Chromium to print the report and none is "
+                          "installed (Debian: apt-get install chromium); nothing was changed")
     write_evidence(build_evidence(run_dir), run_dir / "evidence.json")
-    out.print(f"report: {write_report(run_dir)}")
-    out.print("note: the folder's MANIFEST.sha256 now lists the old files; `drill verify` "
-              "will report evidence.json and report.html as altered", soft_wrap=True)
+    report = write_report(run_dir)
+    out.print(f"report: {report}")
+    if pdf:
+        try:
+            out.print(f"pdf:    {write_pdf(report)}")
+        except RendererMissing as exc:
+            raise ConfigError(str(exc)) from None
+    out.print("note: the folder's MANIFEST.sha256 (and attestation) list the old files; "
+              "`drill verify` will report evidence.json and report.html (and a new "
+              "report.pdf) as altered or added", soft_wrap=True)
     return 0
 
 

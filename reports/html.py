@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reports import sources
+from reports.durations import human_seconds
 from reports.evidence import EVIDENCE_FILE, load_evidence
 from reports.manifest import MANIFEST_FILE
 from reports.records import Evidence
@@ -25,13 +26,13 @@ REPORT_FILE = "report.html"
 
 
 def _seconds(value: float | None) -> str:
-    if value is None:
-        return "not measured"
-    if abs(value) < 120:
-        return f"{value:g} s"
-    minutes, secs = divmod(abs(value), 60)
-    sign = "-" if value < 0 else ""
-    return f"{value:g} s ({sign}{int(minutes)} min {secs:g} s)"
+    # Rounded for reading; the exact figure stays in evidence.json and data-seconds.
+    return "not measured" if value is None else human_seconds(value)
+
+
+def _offset(value: float | None) -> str:
+    """A drill-clock offset to a tenth of a second (the journal keeps the exact one)."""
+    return "—" if value is None else f"{round(value, 1):g}"
 
 
 def _met(value: bool | None) -> str:
@@ -50,6 +51,7 @@ def template_environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["seconds"] = _seconds
     env.filters["met"] = _met
+    env.filters["at"] = _offset
     env.filters["opt"] = lambda v: "—" if v is None else (f"{v:g}" if isinstance(v, float) else v)
     return env
 

@@ -1,6 +1,7 @@
 """Integrity of a run folder: a sha256sum-style manifest and an HMAC-SHA256 signature over it.
 
-``MANIFEST.sha256`` lists every file of the folder except itself and its signature, as
+``MANIFEST.sha256`` lists every file of the folder except itself, its signature and the
+public-key attestation written over it (reports/attestation.py), as
 ``<sha256>  <relative/path>`` lines sorted by path, so ``sha256sum -c MANIFEST.sha256`` run in
 the folder checks it too. ``MANIFEST.sha256.sig`` holds ``hmac-sha256 <key-id> <hex>``: the
 HMAC of the manifest's bytes under a key the organisation keeps. The manifest alone detects
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reports.attestation import ATTESTATION_FILE
 from reports.sources import sha256_file
 
 __all__ = [
@@ -116,7 +118,8 @@ def _unescape(rel: str) -> str:
 
 
 def _listed_files(run_dir: Path) -> dict[str, Path]:
-    skip = {MANIFEST_FILE, SIGNATURE_FILE}
+    # The attestation is written after the manifest, over it: it cannot be listed in it.
+    skip = {MANIFEST_FILE, SIGNATURE_FILE, ATTESTATION_FILE}
     return {p.relative_to(run_dir).as_posix(): p for p in sorted(run_dir.rglob("*"))
             if p.is_file() and p.relative_to(run_dir).as_posix() not in skip}
 

@@ -52,6 +52,14 @@ class DrillCollector(Collector):
                                "Measured recovery time (drill seconds) of the last run.",
                                ev.rto_seconds)
         yield from self._rpo()
+        # The objectives beside the measures, so alert rules can compare one with the other
+        # (infra/prometheus/drill-rules.yaml: RTO over 80% of its objective).
+        yield from self._gauge("dr_drill_rto_objective_seconds",
+                               "RTO objective (drill seconds) the last run was held to.",
+                               ev.rto.objective_seconds)
+        yield from self._gauge("dr_drill_rpo_objective_seconds",
+                               "RPO objective (drill seconds) the last run was held to.",
+                               ev.rpo.objective_seconds)
         failback = ev.failback
         yield from self._gauge("dr_drill_failback_downtime_seconds",
                                "Measured downtime (drill seconds) of the last run's failback.",

@@ -87,8 +87,18 @@ class _Collector(DrillCarrier):
 def load_feature(path: Path) -> Any:
     """Parse a feature file, turning every problem into a ConfigError."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"feature file {str(path)!r} is a directory, not a feature file")
     if not path.is_file():
         raise ConfigError(f"feature file {str(path)!r} does not exist")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"feature file {str(path)!r} is not UTF-8 text (byte {exc.start}: "
+                          f"{exc.reason}); Gherkin files are UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"feature file {str(path)!r} cannot be read: {exc.strerror or exc}"
+                          ) from None
     try:
         feature = FeatureParser(str(path.parent.resolve()), path.name).parse()
     except GherkinParseError as exc:
@@ -103,8 +113,13 @@ def load_feature(path: Path) -> Any:
 
 
 def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[str], None],
-                results_dir: Path) -> FeatureRun:
-    """Run every scenario of ``feature_path``; JUnit and Cucumber JSON go to ``results_dir``."""
+                results_dir: Path, verbose: bool = False) -> FeatureRun:
+    """Run every scenario of ``feature_path``; JUnit and Cucumber JSON go to ``results_dir``.
+
+    pytest's own terminal output (progress dots, "generated json file", "1 passed in") is
+    left out unless ``verbose``: the drill's progress and summary are what an operator reads,
+    and step failures reach the summary through the carrier either way.
+    """
     feature = load_feature(feature_path)
     carrier = _Collector(settings, progress, Path(feature_path))
     carrier.tags = _tags(feature)
@@ -112,11 +127,13 @@ def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[s
         module = Path(tmp) / "test_drill_feature.py"
         module.write_text("from pytest_bdd import scenarios\n"
                           f"scenarios({str(Path(feature_path).resolve())!r})\n", encoding="utf-8")
-        args = [str(module), "-p", "steps.plugin", "-p", "no:cacheprovider", "-q", "-s",
-                "--no-header", "--tb=line", "-c", str(PROJECT_ROOT / "pyproject.toml"),
-                "--rootdir", str(PROJECT_ROOT), "-p", "no:warnings", "--no-summary",
-                f"--junitxml={results_dir / 'junit.xml'}",
+        args = [str(module), "-p", "steps.plugin", "-p", "no:cacheprovider", "-s",
+                "-c", str(PROJECT_ROOT / "pyproject.toml"), "--rootdir", str(PROJECT_ROOT),
+                "-p", "no:warnings", f"--junitxml={results_dir / 'junit.xml'}",
                 f"--cucumberjson={results_dir / 'cucumber.json'}"]
+        # Without the terminal plugin its options (and the ini's -ra) do not exist.
+        args += (["-q", "--no-header", "--tb=line", "--no-summary"] if verbose
+                 else ["-p", "no:terminal", "-o", "addopts=--strict-markers"])
         status = _main_closing_drills(args, carrier)
     return FeatureRun(int(status), carrier.drills, carrier.failures, carrier.refusal)
 

@@ -19,13 +19,16 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 from drills.runinfo import PROJECT_ROOT
 
-__all__ = ["DB_PASSWORD", "SIGNING_KEY", "DrillRun", "LaunchedDrill", "SharedDrill",
-           "drill_command", "drill_env"]
+__all__ = ["ATTESTATION_SEED", "DB_PASSWORD", "SIGNING_KEY", "DrillRun", "LaunchedDrill",
+           "SharedDrill", "drill_command", "drill_env", "write_attestation_keys"]
 
 # Both satisfy the RDS password rules and need no escaping in JSON, CSV or HTML, so a leak
 # shows up as these exact bytes.
 DB_PASSWORD = "Kn0wn-Db-Passw0rd-7Qx"
 SIGNING_KEY = "kn0wn-signing-key-4Rv9"
+# The Ed25519 key the shared drill's attestation is signed with: fixed, so every xdist worker
+# writes the same pair, and a leak shows up as these exact bytes.
+ATTESTATION_SEED = bytes.fromhex("5eed" * 16)
 FEATURE = PROJECT_ROOT / "features" / "region_loss.feature"
 # About 10-15 s of wall time per drill on the embedded backend.
 RUN_ARGS = ("--time-scale", "300", "--seed", "7")
@@ -52,6 +55,23 @@ def drill_env(**settings: str) -> dict[str, str]:
     # A developer's own key, config or Pushgateway must not leak into what a test asserts.
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRILL_")}
     return {**env, **settings}
+
+
+def write_attestation_keys(folder: Path) -> tuple[Path, Path]:
+    """Write the fixed test key pair as ``drill keygen`` would: (private PEM, public PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.from_private_bytes(ATTESTATION_SEED)
+    folder.mkdir(parents=True, exist_ok=True)
+    private, public = folder / "attestation.key", folder / "attestation.key.pub"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    private.chmod(0o600)
+    public.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
 
 
 class _NotYet(Exception):

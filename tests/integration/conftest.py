@@ -16,19 +16,41 @@ from pathlib import Path
 import pytest
 
 from infra.template_gate import TEMPLATES
-from tests.drillcli import DB_PASSWORD, SIGNING_KEY, DrillRun, SharedDrill, drill_env
+from reports.pdf import find_chromium
+from tests.drillcli import (
+    DB_PASSWORD,
+    SIGNING_KEY,
+    DrillRun,
+    SharedDrill,
+    drill_env,
+    write_attestation_keys,
+)
 
 # Fixtures that hand out the shared run.
 _SHARED = {"signed_run", "sealed_run_dir"}
 
 
 @pytest.fixture(scope="session")
-def signed_drill(request, tmp_path_factory) -> Iterator[SharedDrill]:
-    """The shared drill, signed, with a known password, started in the background."""
+def attestation_keys(tmp_path_factory) -> tuple[Path, Path]:
+    """The shared drill's Ed25519 key pair (private, public), the same in every worker."""
+    return write_attestation_keys(tmp_path_factory.getbasetemp() / "attestation-keys")
+
+
+@pytest.fixture(scope="session")
+def signed_drill(request, tmp_path_factory, attestation_keys) -> Iterator[SharedDrill]:
+    """The shared drill, HMAC-signed and attested, with a known password, in the background.
+
+    Where Chromium is installed it also writes report.pdf, so the PDF is sealed with the rest.
+    """
     root = tmp_path_factory.getbasetemp()
     if hasattr(request.config, "workerinput"):  # an xdist worker: the session's folder
         root = root.parent
-    env = drill_env(DRILL_DB_PASSWORD=DB_PASSWORD, DRILL_SIGNING_KEY=SIGNING_KEY)
+    env = drill_env(DRILL_DB_PASSWORD=DB_PASSWORD, DRILL_SIGNING_KEY=SIGNING_KEY,
+                    DRILL_SIGNING_KEY_FILE=str(attestation_keys[0]))
+    if find_chromium() is not None:
+        config = tmp_path_factory.getbasetemp() / "pdf-report.toml"
+        config.write_text("pdf_report = true\n", encoding="utf-8")
+        env["DRILL_CONFIG"] = str(config)
     # It deploys a copy of the project's templates through --templates, as a team drills
     # its own edited copy (tests/integration/test_templates_dir.py checks what it recorded).
     templates = shutil.copytree(TEMPLATES, tmp_path_factory.mktemp("templates") / "lib")

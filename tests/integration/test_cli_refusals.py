@@ -44,6 +44,8 @@ class Case:
     files: dict[str, str] = field(default_factory=dict)
     no_credentials: bool = False
     aws_endpoint: bool = False  # the aws backend's calls go to the test's moto server
+    raw_files: dict[str, bytes] = field(default_factory=dict)  # e.g. not UTF-8
+    dirs: tuple[str, ...] = ()
 
 
 CASES = {
@@ -117,6 +119,67 @@ CASES = {
                                           "--inject-after needs --scenario region-loss"),
     "inject-without-drill-up": Case(("inject", "--runs", "runs"),
                                     "no `drill up` is running under 'runs'"),
+    "feature-not-utf8": Case(("run", "latin1.feature", "--out", "runs"),
+                             "feature file 'latin1.feature' is not UTF-8 text",
+                             raw_files={"latin1.feature": FEATURE.replace(
+                                 "When the primary", "When the pr\xefmary").encode("latin-1")}),
+    "feature-is-a-directory": Case(("run", "folder.feature", "--out", "runs"),
+                                   "'folder.feature' is a directory, not a feature file",
+                                   dirs=("folder.feature",)),
+    "config-not-utf8": Case(("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+                            "config file 'drill.toml' is not UTF-8 text",
+                            raw_files={"drill.toml": b'operator = "J\xf6rg"\n'}),
+    "latency-inf": Case(("run", "drill.feature", "--out", "runs", "--latency",
+                         "rds_promote=inf"),
+                        "latency.rds_promote: Input should be a finite number (got inf)"),
+    "latency-nan": Case(("run", "drill.feature", "--out", "runs", "--latency",
+                         "route53_propagation=nan"),
+                        "latency.route53_propagation: Input should be a finite number"),
+    "time-scale-inf": Case(("run", "drill.feature", "--out", "runs", "--time-scale", "inf"),
+                           "time_scale: Input should be a finite number"),
+    "config-nan-objective": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "rto_objective_s: Input should be a finite number (got nan)",
+        files={"drill.toml": "rto_objective_s = nan\n"}),
+    "config-inf-duration": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "step_timeout_s: Input should be a finite number (got inf)",
+        files={"drill.toml": "step_timeout_s = inf\n"}),
+    "config-rto-unreachable": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "an RTO objective of 25 s cannot be met by construction",
+        files={"drill.toml": "rto_objective_s = 25\n"}),
+    "scenario-rto-inf": Case(
+        ("run", "drill.feature", "--out", "runs"),
+        "the scenario's RTO objective must be a finite number of seconds > 0, got inf",
+        files={"drill.feature": FEATURE.replace("RTO of 900 seconds", "RTO of inf seconds")}),
+    "scenario-rpo-nan": Case(
+        ("run", "drill.feature", "--out", "runs"),
+        "the scenario's RPO objective must be a finite number of seconds >= 0, got nan",
+        files={"drill.feature": FEATURE.replace("RPO of 5 seconds", "RPO of nan seconds")}),
+    "scenario-rto-unreachable": Case(
+        ("run", "drill.feature", "--out", "runs"),
+        "scenario: an RTO objective of 10 s cannot be met by construction",
+        files={"drill.feature": FEATURE.replace("RTO of 900 seconds", "RTO of 10 seconds")}),
+    "scenario-promotion-inf": Case(
+        ("run", "drill.feature", "--out", "runs"),
+        "latency.rds_promote: Input should be a finite number",
+        files={"drill.feature": FEATURE.replace(
+            "    And the StreamFlix warm standby",
+            "    And the replica promotion takes inf seconds\n"
+            "    And the StreamFlix warm standby")}),
+    "signing-key-file-missing": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "signing_key_file: signing key file 'no-such.key' does not exist",
+        files={"drill.toml": 'signing_key_file = "no-such.key"\n'}),
+    "signing-key-file-not-a-key": Case(
+        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+        "signing key file 'notes.txt' is not an unencrypted PEM private key",
+        files={"drill.toml": 'signing_key_file = "notes.txt"\n', "notes.txt": "hello\n"}),
+    "up-linger-inf": Case(("up", "--linger", "inf", "--out", "runs"),
+                          "--linger takes a finite number of real seconds >= 0, got inf"),
+    "abort-timeout-nan": Case(("abort", "--runs", "runs", "--timeout", "nan"),
+                              "--timeout takes a finite number of real seconds >= 0, got nan"),
 }
 
 
@@ -156,6 +219,10 @@ def _prepare(case: Case, folder: Path) -> None:
     (folder / "drill.feature").write_text(FEATURE, encoding="utf-8")
     for name, text in case.files.items():
         (folder / name).write_text(text, encoding="utf-8")
+    for name, data in case.raw_files.items():
+        (folder / name).write_bytes(data)
+    for name in case.dirs:
+        (folder / name).mkdir()
     earlier = folder / "runs" / EARLIER_RUN
     earlier.mkdir(parents=True)
     for name, text in EARLIER_FILES.items():

@@ -18,14 +18,16 @@ import pytest
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from drills.runinfo import PROJECT_ROOT
 from reports import load_evidence, publish, push
 from tests.drillcli import LaunchedDrill, drill_env
-from tests.runfolder import run_folder_for_tests
+from tests.runfolder import build_run_folder, run_folder_for_tests
 
 __all__: list[str] = []
 
 pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
 
+RULES = PROJECT_ROOT / "infra" / "prometheus" / "drill-rules.yaml"
 PUSHGATEWAY = shutil.which("prometheus-pushgateway")
 PROMETHEUS = shutil.which("prometheus")
 needs_binaries = pytest.mark.skipif(
@@ -90,6 +92,7 @@ def prometheus(tmp_path, pushgateway) -> Iterator[str]:
     config = tmp_path / "prometheus.yml"
     config.write_text(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        f"rule_files:\n  - {RULES}\n"
         "scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n"
         f"    static_configs:\n      - targets: ['{pushgateway.removeprefix('http://')}']\n")
     args = [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
@@ -154,6 +157,34 @@ def test_rpo_and_phases_reach_prometheus(tmp_path, prometheus, pushgateway):
     assert float(rpo[0]["value"][1]) == evidence.rpo_seconds
     phases = _wait(lambda: _query(prometheus, "dr_drill_phase_duration_seconds"))
     assert {r["metric"]["phase"] for r in phases} == {p.name for p in evidence.phases}
+
+
+def _firing(prometheus_url: str, name: str) -> list[dict]:
+    alerts = requests.get(f"{prometheus_url}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
+    found = [a for a in alerts if a["labels"]["alertname"] == name and a["state"] == "firing"]
+    if not found:
+        raise NotYet(f"{name} not firing: {alerts}")
+    return found
+
+
+@needs_binaries
+def test_the_drill_rules_load_and_a_pushed_drill_fires_an_alert(tmp_path, prometheus,
+                                                                 pushgateway):
+    # RTO 460 s against an objective of 500 s: met, with under 20% to spare.
+    run = build_run_folder(tmp_path / "run", rto_objective=500.0)
+    result = publish(run.path, pushgateway_url=pushgateway)
+    assert result.push is not None and result.push.ok, result.push
+    groups = requests.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
+    assert {g["name"] for g in groups} == {"dr-drill", "dr-drill-forecast"}
+    assert all(r["health"] == "ok" for g in groups for r in g["rules"]), groups
+    alert = _wait(lambda: _firing(prometheus, "DrDrillRtoNearObjective"))[0]
+    assert (alert["labels"]["scenario"], alert["labels"]["severity"]) == (
+        load_evidence(result.evidence).scenario, "warning")
+    assert float(alert["value"]) == pytest.approx(460.0 / 500.0)
+    ratio = _wait(lambda: _query(prometheus, "dr_drill:rto_objective_ratio"))
+    assert float(ratio[0]["value"][1]) == pytest.approx(0.92)
+    states = requests.get(f"{prometheus}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
+    assert "DrDrillFailed" not in {a["labels"]["alertname"] for a in states}  # it passed
 
 
 def test_failed_push_is_reported_not_raised(tmp_path):

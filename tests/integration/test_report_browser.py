@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from reports import Evidence, load_evidence, publish
+from reports.durations import human_seconds
 from reports.evidence import EVIDENCE_FILE
 from reports.html import REPORT_FILE
 from tests.runfolder import run_folder_for_tests
@@ -107,7 +108,8 @@ def test_rto_and_rpo_shown_match_evidence(dom, published, key):
     achieved = getattr(published.evidence, f"{key}_seconds")
     assert achieved is not None
     assert float(dom.attrs[key]["data-seconds"]) == achieved
-    assert dom.text[key].strip().startswith(f"{achieved:g} s")
+    # Shown rounded for people; data-seconds (and evidence.json) keep the exact figure.
+    assert dom.text[key].strip().startswith(human_seconds(achieved))
 
 
 def test_timeline_chart_rendered_with_every_probe(dom, published):

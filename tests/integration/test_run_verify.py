@@ -12,14 +12,17 @@ from typing import NamedTuple
 import pytest
 
 from reports.manifest import MANIFEST_FILE, SIGNATURE_FILE, manifest_text
+from reports.pdf import find_chromium
 from tests.drillcli import SIGNING_KEY, drill_command, drill_env
 
 __all__: list[str] = []
 
-# Every file `drill run` leaves in a signed run folder; a test below keeps this list honest.
-SEALED_FILES = ("MANIFEST.sha256", "MANIFEST.sha256.sig", "cucumber.json", "evidence.json",
-                "ground_truth.jsonl", "junit.xml", "markers.csv", "metrics.prom", "probes.csv",
-                "report.html", "timeline.jsonl")
+# Every file `drill run` leaves in a signed and attested run folder (report.pdf where
+# Chromium can print it: tests/integration/conftest.py); a test below keeps this list honest.
+SEALED_FILES = ("MANIFEST.sha256", "MANIFEST.sha256.sig", "attestation.dsse.json",
+                "cucumber.json", "evidence.json", "ground_truth.jsonl", "junit.xml",
+                "markers.csv", "metrics.prom", "probes.csv", "report.html", "timeline.jsonl",
+                *(("report.pdf",) if find_chromium() else ()))
 
 Tamper = Callable[[Path], None]
 
@@ -81,14 +84,15 @@ CASES: dict[str, Case] = {
 }
 
 
-def _verify(folder: Path) -> Verdict:
-    done = subprocess.run(drill_command("verify", str(folder)), capture_output=True, text=True,
+def _verify(folder: Path, public_key: Path) -> Verdict:
+    done = subprocess.run(drill_command("verify", str(folder), "--public-key", str(public_key)),
+                          capture_output=True, text=True,
                           env=drill_env(DRILL_SIGNING_KEY=SIGNING_KEY), timeout=120, check=False)
     return Verdict(done.returncode, done.stdout, done.stderr)
 
 
 @pytest.fixture(scope="module")
-def verdicts(sealed_run_dir, tmp_path_factory) -> dict[str, Verdict]:
+def verdicts(sealed_run_dir, tmp_path_factory, attestation_keys) -> dict[str, Verdict]:
     """`drill verify` on an untouched copy and on one tampered copy per case."""
     base = tmp_path_factory.mktemp("verify")
     folders = {}
@@ -98,7 +102,8 @@ def verdicts(sealed_run_dir, tmp_path_factory) -> dict[str, Verdict]:
             CASES[case_id].tamper(folders[case_id])
     # The CLI takes over a second to start; checking the copies side by side saves most of it.
     with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(zip(folders, pool.map(_verify, folders.values()), strict=True))
+        return dict(zip(folders, pool.map(lambda f: _verify(f, attestation_keys[1]),
+                                          folders.values()), strict=True))
 
 
 def _named(stdout: str) -> set[str]:
@@ -117,6 +122,7 @@ def test_untouched_signed_run_verifies(verdicts):
     verdict = verdicts["untouched"]
     assert verdict.exit_code == 0, verdict
     assert "intact and signed (signature valid)" in verdict.stdout
+    assert "attestation valid (signed by key" in verdict.stdout
 
 
 @pytest.mark.parametrize("case_id", list(CASES), ids=list(CASES))

@@ -36,6 +36,14 @@ def test_rto_and_rpo_flow_into_metrics_exactly(run):
     assert samples["dr_drill_rto_seconds"].labels == LABELS
 
 
+def test_the_objectives_are_exported_beside_the_measures(tmp_path):
+    run = build_run_folder(tmp_path / "run", rto_objective=500.0)
+    samples = _samples(publish(run.path).metrics)
+    assert samples["dr_drill_rto_objective_seconds"].value == 500.0
+    assert samples["dr_drill_rpo_objective_seconds"].value == 5.0
+    assert samples["dr_drill_rto_objective_seconds"].labels == LABELS
+
+
 def test_metrics_show_the_rounded_numbers_evidence_json_shows(run):
     # The drill journals raw floats; evidence.json keeps 6 digits, and metrics must agree.
     journal = run.path / "timeline.jsonl"
