@@ -304,10 +304,12 @@ def plan(ctx: click.Context, feature: Path, backend: str | None,
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
+@click.option("--empty", is_flag=True, default=False,
+              help="Deploy nothing: people run the guide's steps 1-6 themselves.")
 @click.pass_context
 def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
        inject_after_s: float | None, linger_s: float, runs_dir: Path | None, seed: int | None,
-       latency: tuple[str, ...]) -> None:
+       latency: tuple[str, ...], empty: bool) -> None:
     """Deploy the stack live on the embedded AWS, for people to rehearse the runbook by hand."""
     from drills.errors import ConfigError
     from drills.rehearsal import UP_TIME_SCALE
@@ -325,7 +327,7 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
             raise _aws_not_ready()
         sys.exit(up_and_report(settings, scenario=scenario,  # type: ignore[arg-type]
                                inject_after_s=inject_after_s, linger_s=linger_s, out=out,
-                               err=err))
+                               err=err, empty=empty))
     except DrillError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:  # before the drill began, or while its folder was written

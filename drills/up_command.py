@@ -28,7 +28,7 @@ _UP_SCENARIOS = frozenset({PLAIN, *SCENARIOS.values()})
 
 def up_and_report(settings: Settings, *, scenario: Scenario | None,
                   inject_after_s: float | None, linger_s: float, out: Console,
-                  err: Console) -> int:
+                  err: Console, empty: bool = False) -> int:
     """Run ``drill up`` to its end, publish the run folder and print its summary."""
     from drills.runinfo import check_runs_dir
     from drills.safety import TargetGuard
@@ -39,11 +39,12 @@ def up_and_report(settings: Settings, *, scenario: Scenario | None,
     trigger = InjectTrigger(after_s=inject_after_s, key_fd=_keyboard() if scenario else None)
     # Before the run registers itself: `drill inject` may signal it from then on.
     signal.signal(signal.SIGUSR1, lambda _s, _f: trigger.request("drill inject"))
-    out.print(f"[bold]drill up[/] {scenario or 'no scenario'} · embedded backend · time scale "
+    out.print(f"[bold]drill up[/] {scenario or 'no scenario'}{' · nothing deployed' * empty} · "
+              f"embedded backend · time scale "
               f"{settings.time_scale:g}x · runs in {settings.runs_dir}/", soft_wrap=True)
     try:
         drill = run_up(settings, scenario=scenario, trigger=trigger, linger_s=linger_s,
-                       progress=_stopwatch(out),
+                       empty=empty, progress=_stopwatch(out),
                        on_ready=lambda ready: _show_ready(ready, trigger, out))
     finally:
         # Ignored, not the default (which kills): a late `drill inject` must not cut the
@@ -74,7 +75,21 @@ def _stopwatch(out: Console) -> Callable[[str], None]:
     return show
 
 
+def _show_empty(ready: UpReady, out: Console) -> None:
+    out.print(
+        f"\n[bold green]The embedded AWS is up, with nothing deployed[/]; time scale "
+        f"{ready.time_scale:g}x.\nIn another shell:\n"
+        f"    [bold]source {escape(str(ready.env_file))} && cd \"$DRILL_RUN\"[/]\n"
+        "then run the deployment guide's steps 1-6 as written (lib/ holds its templates; "
+        "DB_USERNAME and DB_PASSWORD are set). The drill starts probing once both stacks, "
+        f"the replica and EFS replication are there.\nAWS endpoint {ready.endpoint_url} · "
+        f"proxy {ready.proxy_url}\n", soft_wrap=True)
+
+
 def _show_ready(ready: UpReady, trigger: InjectTrigger, out: Console) -> None:
+    if ready.app_dns_name is None:
+        _show_empty(ready, out)
+        return
     scale = ready.time_scale
     out.print(
         f"\n[bold green]StreamFlix is up[/] on the embedded AWS; time scale {scale:g}x: AWS "
@@ -86,8 +101,8 @@ def _show_ready(ready: UpReady, trigger: InjectTrigger, out: Console) -> None:
         "streamflix-dr-primary-${ENVIRONMENT_SUFFIX} --region eu-west-2 "
         "--query 'Stacks[0].Outputs' --output table\n"
         f"    curl http://{escape(ready.app_dns_name)}/health\n"
-        f"AWS endpoint {ready.endpoint_url} · HTTP proxy {ready.proxy_url} · "
-        f"DR ALB {escape(ready.dr_alb)}", soft_wrap=True)
+        f"AWS endpoint {ready.endpoint_url} · proxy {ready.proxy_url} · "
+        f"DR ALB {escape(str(ready.dr_alb))}", soft_wrap=True)
     if ready.scenario is not None:
         ways = ["run `drill inject`"]
         if trigger.key_fd is not None:
