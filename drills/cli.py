@@ -65,16 +65,20 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
+@click.option("--watch", is_flag=True, default=False,
+              help="Serve a live dashboard of each drill on 127.0.0.1 (its address is printed).")
 @click.pass_context
 def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: float | None,
-        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...]) -> None:
+        runs_dir: Path | None, seed: int | None, latency: tuple[str, ...], watch: bool) -> None:
     """Run every scenario of a feature file (or a name: region-loss) and publish its evidence."""
     from drills.summary import run_and_report
+    from drills.up_command import watching
 
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None)
-        sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
+        with watching(settings.runs_dir, watch, out):
+            sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:  # outside a drill's own handling: nothing left injected
