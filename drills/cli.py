@@ -293,8 +293,9 @@ def plan(ctx: click.Context, feature: Path, backend: str | None,
 
 
 @cli.command()
-@click.option("--scenario", type=click.Choice(["region-loss"]), default=None,
-              help="Lose the primary region when asked, and time the recovery people make.")
+@click.option("--scenario", type=click.Choice(["region-loss", "failback"]), default=None,
+              help="region-loss: lose the primary region when asked and time the failover "
+                   "people make; failback: the drill fails over, people fail back.")
 @click.option("--time-scale", type=float, default=None,
               help="Drill seconds per real second (default for up: 10).")
 @click.option("--inject-after", "inject_after_s", type=float, default=None, metavar="SECONDS",

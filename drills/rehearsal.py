@@ -26,6 +26,7 @@ from typing import Any, Literal
 from drills.config import Settings
 from drills.engine import Drill
 from drills.operator import OperatorJournal
+from drills.up_failback import failback_by_hand
 from drills.up_world import (
     AWS_CONFIG_FILE,
     ENV_FILE,
@@ -41,13 +42,14 @@ __all__ = ["AWS_CONFIG_FILE", "ENV_FILE", "PLAIN", "SCENARIOS", "UP_TIME_SCALE",
 # Practice speed: promotion (median 300 drill s) takes ~30 real seconds, a Fargate start a
 # few, and the 15-minute RTO is 90 real seconds of people typing.
 UP_TIME_SCALE = 10.0
-SCENARIOS = {"region-loss": "Rehearsal: primary region lost, failover by hand"}
+SCENARIOS = {"region-loss": "Rehearsal: primary region lost, failover by hand",
+             "failback": "Rehearsal: failback by hand after a regional failover"}
 PLAIN = "Live embedded stack (drill up)"
 # How long a rehearsal waits for people to recover the application (real seconds).
 _RECOVERY_WAIT_REAL_S = 24 * 3600.0
 _STEP_S = 0.2  # real seconds between checks for signals while waiting on people
 
-Scenario = Literal["region-loss"]
+Scenario = Literal["region-loss", "failback"]
 
 
 class InjectTrigger:
@@ -162,7 +164,7 @@ def run_up(settings: Settings, *, scenario: Scenario | None, trigger: InjectTrig
                 while not forever.wait(_STEP_S):  # until Ctrl-C or `drill down` (see wait())
                     pass
             else:
-                _region_loss(drill, trigger, journal, progress)
+                _region_loss(drill, trigger, journal, progress, by_hand=scenario != "failback")
                 _linger(drill, linger_s, progress)
         finally:
             world.close()
@@ -183,10 +185,13 @@ def _note_scale(drill: Drill) -> None:
 
 
 def _region_loss(drill: Drill, trigger: InjectTrigger, journal: OperatorJournal,
-                 progress: Callable[[str], None]) -> None:
+                 progress: Callable[[str], None], *, by_hand: bool = True) -> None:
     s = drill.settings
     drill.timeline.record("rehearsal.inject_requested", by=trigger.wait())
     drill.inject("region-outage", region=s.primary_region)
+    if not by_hand:  # --scenario failback: the drill fails over, people fail back
+        failback_by_hand(drill, journal, progress)
+        return
     progress(f"{s.primary_region} LOST at drill t={drill.outage_start:.0f}s; the probes are "
              "timing: run the failover runbook (docs/rehearsal.md)")
     drill.detect()
