@@ -19,7 +19,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 from tests.drillcli import drill_command, drill_env
 
-__all__ = ["GUIDE", "PROJECT_AWS", "TIMEOUT_S", "UpProcess", "listening_ports"]
+__all__ = ["GUIDE", "PROJECT_AWS", "TIMEOUT_S", "UpProcess", "journal", "listening_ports"]
 
 TIMEOUT_S = 180.0
 GUIDE = Path(__file__).parent / "guide"  # the guide's commands, as written (shell scripts)
@@ -33,6 +33,12 @@ class _NotYet(Exception):
 def _poll(check: Any, timeout: float = TIMEOUT_S, every: float = 0.05) -> Any:
     return Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(every),
                     retry=retry_if_exception_type(_NotYet), reraise=True)(check)
+
+
+def journal(run_dir: Path) -> list[dict[str, Any]]:
+    """Every event of a finished run's journal."""
+    lines = (run_dir / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
 
 
 def listening_ports() -> set[int]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from tests.upcli import TIMEOUT_S, UpProcess
+from tests.upcli import TIMEOUT_S, UpProcess, journal
 
 __all__: list[str] = []
 
@@ -118,15 +118,11 @@ def by_hand(request, tmp_path_factory) -> ByHand:
     return seen
 
 
-def _journal(run_dir: Path) -> list[dict]:
-    lines = (run_dir / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
-
 
 def test_the_users_own_cli_ran_the_guide(by_hand):
     major = "aws-cli/2." if by_hand.cli == "debian-v2" else f"aws-cli/{AWSCLI_V1}"
     assert by_hand.version.startswith(major), by_hand.version
-    calls = [e for e in _journal(by_hand.run_dir) if e["kind"] == "operator.call"]
+    calls = [e for e in journal(by_hand.run_dir) if e["kind"] == "operator.call"]
     assert calls and all(c["client"].startswith(major) for c in calls), {
         c["client"] for c in calls}
     assert by_hand.shown["identity"] == "123456789012"
@@ -136,7 +132,7 @@ def test_steps_1_to_6_deployed_both_stacks_and_replication_by_hand(by_hand):
     shown = by_hand.shown["steps_1_6.sh"]
     assert "Primary RDS ARN: arn:aws:rds:eu-west-2:123456789012:db:streamflix-db-dev" in shown
     assert "EFS Replication configured from fs-" in shown and "available" in shown
-    events = _journal(by_hand.run_dir)
+    events = journal(by_hand.run_dir)
     made = [(e["service"], e["operation"], e["region"], e["status"]) for e in events
             if e["kind"] == "operator.call" and e["operation"].startswith("Create")]
     assert made == [("cloudformation", "CreateStack", "eu-west-2", "ok"),

@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from tests.upcli import UpProcess
+from tests.upcli import UpProcess, journal
 
 __all__: list[str] = []
 
@@ -44,14 +44,10 @@ def failed_back(tmp_path_factory) -> dict:
     return seen
 
 
-def _journal(run_dir) -> list[dict]:
-    lines = (run_dir / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
-
 
 def test_the_drill_failed_over_and_then_waited_for_people(failed_back):
     assert failed_back["exit_code"] in (0, 1), failed_back["log"][-3000:]
-    events = _journal(failed_back["run_dir"])
+    events = journal(failed_back["run_dir"])
     kinds = [e["kind"] for e in events]
     assert kinds.index("measurement") < kinds.index("rehearsal.failback_awaited") < kinds.index(
         "failback.measurement")
@@ -61,7 +57,7 @@ def test_the_drill_failed_over_and_then_waited_for_people(failed_back):
 
 
 def test_the_write_freeze_is_peoples_scale_down_of_dr(failed_back):
-    events = _journal(failed_back["run_dir"])
+    events = journal(failed_back["run_dir"])
     awaited = next(e for e in events if e["kind"] == "rehearsal.failback_awaited")
     scaled = [e for e in events if e["kind"] == "operator.call" and e["seq"] > awaited["seq"]
               and (e["service"], e["operation"], e["region"]) == (
