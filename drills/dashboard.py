@@ -35,6 +35,7 @@ def newest_run(runs_dir: Path, *,
     """A locator: the newest run folder under ``runs_dir`` whose name is not in ``after``."""
 
     def locate() -> Path | None:
+        """The run folder to follow now, if one has begun."""
         if not runs_dir.is_dir():
             return None
         found = sorted(p for p in runs_dir.iterdir()
@@ -71,11 +72,13 @@ class Dashboard:
 
         @app.get("/")
         def page() -> Response:
+            """The dashboard page (script and style inline)."""
             return Response(DASHBOARD_PAGE.read_text(encoding="utf-8"),
                             mimetype="text/html", headers={"Cache-Control": "no-store"})
 
         @app.get("/events")
         def events() -> Response:
+            """The followed run's journal as server-sent events."""
             return Response(self._stream(), mimetype="text/event-stream",
                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
         return app
