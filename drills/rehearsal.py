@@ -8,7 +8,10 @@ and ``curl`` at a proxy that knows the stack's DNS names, and every call people 
 journaled (:mod:`drills.operator`). With the region-loss scenario the fault goes in when
 people ask (a key press, ``drill inject``, or a countdown), the probes time the outage, and
 once the application is served from DR the run measures, serves a little longer for the
-last checks, and ends (as it does whenever it is stopped). See ``docs/rehearsal.md``.
+last checks, and ends (as it does whenever it is stopped). With ``empty`` nothing is
+deployed: the world is served first and the drill waits for people to run the guide's
+steps 1-6 (:func:`drills.up_world.await_people_deploy`); the failback scenario is in
+:mod:`drills.up_failback`. See ``docs/rehearsal.md``.
 """
 
 from __future__ import annotations
