@@ -128,7 +128,7 @@ class _World:
         self.open(drill)
         assert self._served is not None
         self._on_ready(self._served[1])
-        return await_people_deploy(drill, self._progress)
+        return await_people_deploy(drill, self._served[0], self._progress)
 
     def ready(self, drill: Drill) -> None:
         """The stack is deployed and healthy: journal it and tell people."""

@@ -182,27 +182,51 @@ def _replicating(drill: Any, deployment: Any) -> bool:
 
 
 def _deployment_or_why(drill: Any) -> tuple[Any, str]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from infra.deploy import find_deployment
 
     try:
         found = find_deployment(drill.settings, drill.backend.clients)
-    except (ConfigError, DeployError) as exc:
+        if not _replicating(drill, found):
+            return None, "EFS replication primary -> DR is not configured yet (step 5)"
+    except (ConfigError, DeployError, BotoCoreError, ClientError) as exc:
         return None, str(exc)
-    if not _replicating(drill, found):
-        return None, "EFS replication primary -> DR is not configured yet (step 5)"
     return found, ""
 
 
-def await_people_deploy(drill: Any, progress: Callable[[str], None]) -> Any:
-    """Wait (until stopped) for people to run the guide's steps 1-6; the deployment found."""
-    started, said = drill.clock.now(), ""
+def _milestones(settings: Any) -> tuple[tuple[tuple[str, str, str], str], ...]:
+    """People's calls that mark the guide's steps, and what the room is told of each."""
+    p, dr = settings.primary_region, settings.dr_region
+    return ((("cloudformation", "CreateStack", p), f"step 1: primary stack requested in {p}"),
+            (("cloudformation", "CreateStack", dr), f"step 4: DR stack requested in {dr}"),
+            (("efs", "CreateReplicationConfiguration", p),
+             "step 5: EFS replication configured; checking the deployment (step 6)"))
+
+
+def await_people_deploy(drill: Any, journal: OperatorJournal,
+                        progress: Callable[[str], None]) -> Any:
+    """Wait (until stopped) for people to run the guide's steps 1-6; the deployment found.
+
+    The drill reads the deployment only once people's step 5 (EFS replication) has
+    succeeded: moto is not safe to read while a stack is being created (a concurrent
+    ``DescribeStacks`` can fail either call with HTTP 500), and nothing is complete before.
+    """
+    started, told, why = drill.clock.now(), set(), ""
+    milestones = _milestones(drill.settings)
     while True:
-        found, why = _deployment_or_why(drill)
-        if found is not None:
-            break
-        if why != said:
-            progress(f"not deployed yet: {why}")
-            said = why
+        done = {(c.service, c.operation, c.region) for c in journal.calls() if c.status == "ok"}
+        for key, message in milestones:
+            if key in done and key not in told:
+                told.add(key)
+                progress(message)
+        if milestones[-1][0] in done:
+            found, reason = _deployment_or_why(drill)
+            if found is not None:
+                break
+            if reason != why:
+                progress(f"not deployed yet: {reason}")
+                why = reason
         tick = threading.Event()
         for _ in range(round(_POLL_REAL_S / _STEP_S)):  # short steps: Ctrl-C is handled
             tick.wait(_STEP_S)

@@ -101,13 +101,15 @@ def _operate(up: UpProcess, page, shown: dict) -> None:
     shown["mid"] = page.evaluate(_SHOWN)  # DNS still points at the lost region: mid-outage
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    # The health check first: moving the name recovers the app, and with --linger 0 the
+    # run (and its endpoint) ends as soon as that is measured.
+    _ok(up.aws("route53", "update-health-check", "--health-check-id", check,
+               "--fully-qualified-domain-name", dr_alb))
     batch = {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
         "Name": f"app.{SUFFIX}.streamflix-dr.example.com", "Type": "CNAME", "TTL": 60,
         "ResourceRecords": [{"Value": dr_alb}]}}]}
     _ok(up.aws("route53", "change-resource-record-sets", "--hosted-zone-id", zone,
                "--change-batch", json.dumps(batch)))
-    _ok(up.aws("route53", "update-health-check", "--health-check-id", check,
-               "--fully-qualified-domain-name", dr_alb))
     _wait(page, "s.state === 'recovered' && s.rto_final !== ''")
     shown["recovered"] = page.evaluate(_SHOWN)
 
