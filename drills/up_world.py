@@ -195,13 +195,28 @@ def _deployment_or_why(drill: Any) -> tuple[Any, str]:
     return found, ""
 
 
-def _milestones(settings: Any) -> tuple[tuple[tuple[str, str, str], str], ...]:
-    """People's calls that mark the guide's steps, and what the room is told of each."""
+def _milestones(settings: Any) -> tuple[tuple[tuple[str, str, str], str, str], ...]:
+    """The call that starts each of the guide's steps, the step, and what the room is told."""
     p, dr = settings.primary_region, settings.dr_region
-    return ((("cloudformation", "CreateStack", p), f"step 1: primary stack requested in {p}"),
-            (("cloudformation", "CreateStack", dr), f"step 4: DR stack requested in {dr}"),
-            (("efs", "CreateReplicationConfiguration", p),
+    return ((("cloudformation", "CreateStack", p), "1", f"step 1: primary stack requested in {p}"),
+            (("rds", "DescribeDBInstances", p), "2-3", "steps 2-3: primary database and EFS"),
+            (("cloudformation", "CreateStack", dr), "4", f"step 4: DR stack requested in {dr}"),
+            (("efs", "CreateReplicationConfiguration", p), "5",
              "step 5: EFS replication configured; checking the deployment (step 6)"))
+
+
+def _guide_steps(journal: OperatorJournal, settings: Any, end: float) -> list[dict[str, Any]]:
+    """Each guide step people made: from its first call to the next step's (or ``end``)."""
+    starts = []
+    for key, step, _ in _milestones(settings):
+        at = next((c.started_at for c in journal.calls()
+                   if (c.service, c.operation, c.region) == key), None)
+        if at is not None:
+            starts.append((at, step))
+    starts.sort()
+    return [{"step": step, "started_at": round(at, 3),
+             "seconds": round((starts[i + 1][0] if i + 1 < len(starts) else end) - at, 3)}
+            for i, (at, step) in enumerate(starts)]
 
 
 def await_people_deploy(drill: Any, journal: OperatorJournal,
@@ -216,7 +231,7 @@ def await_people_deploy(drill: Any, journal: OperatorJournal,
     milestones = _milestones(drill.settings)
     while True:
         done = {(c.service, c.operation, c.region) for c in journal.calls() if c.status == "ok"}
-        for key, message in milestones:
+        for key, _, message in milestones:
             if key in done and key not in told:
                 told.add(key)
                 progress(message)
@@ -230,8 +245,10 @@ def await_people_deploy(drill: Any, journal: OperatorJournal,
         tick = threading.Event()
         for _ in range(round(_POLL_REAL_S / _STEP_S)):  # short steps: Ctrl-C is handled
             tick.wait(_STEP_S)
-    took = drill.clock.now() - started
-    drill.timeline.record("rehearsal.deployed", by="people", seconds=round(took, 3))
+    now = drill.clock.now()
+    took = now - started
+    drill.timeline.record("rehearsal.deployed", by="people", seconds=round(took, 3),
+                          steps=_guide_steps(journal, drill.settings, now))
     progress(f"deployed by hand in {took:.0f} drill seconds: both stacks, the replica and "
              "EFS replication verified")
     return found

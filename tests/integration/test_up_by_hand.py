@@ -141,6 +141,10 @@ def test_steps_1_to_6_deployed_both_stacks_and_replication_by_hand(by_hand):
     deployed = next(e for e in events if e["kind"] == "rehearsal.deployed")
     first = min(e["started_at"] for e in events if e["kind"] == "operator.call")
     assert deployed["by"] == "people" and deployed["t"] > first and deployed["seconds"] > 0
+    steps = deployed["steps"]  # each guide step people made, and how long it took
+    assert [s["step"] for s in steps] == ["1", "2-3", "4", "5"], steps
+    assert all(s["seconds"] > 0 for s in steps) and abs(steps[0]["started_at"] - first) < 0.01
+    assert sum(s["seconds"] for s in steps) <= deployed["seconds"]
     probes = [e for e in events if e["kind"] == "phase.started" and e["phase"] == "steady-state"]
     assert probes[0]["seq"] > deployed["seq"]  # probing starts once people have deployed
 
