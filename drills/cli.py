@@ -75,18 +75,22 @@ def cli(ctx: click.Context, config: str | None) -> None:
               help="Override one latency-model figure (drill seconds); repeatable.")
 @_templates_option
 @click.option("--verbose", "-v", is_flag=True, help="Also show pytest's own output lines.")
+@click.option("--watch", is_flag=True, default=False,
+              help="Serve a live dashboard of each drill on 127.0.0.1 (its address is printed).")
 @click.pass_context
 def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: float | None,
         runs_dir: Path | None, seed: int | None, latency: tuple[str, ...],
-        templates_dir: Path | None, verbose: bool) -> None:
+        templates_dir: Path | None, verbose: bool, watch: bool) -> None:
     """Run every scenario of a feature file (or a name: region-loss) and publish its evidence."""
     from drills.summary import run_and_report
+    from drills.up_command import watching
 
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None,
                              templates_dir=templates_dir)
-        sys.exit(run_and_report(_feature_path(feature), settings, verbose, out=out, err=err))
+        with watching(settings.runs_dir, watch, out):
+            sys.exit(run_and_report(_feature_path(feature), settings, verbose, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:  # outside a drill's own handling: nothing left injected
@@ -322,8 +326,9 @@ def plan(ctx: click.Context, feature: Path, backend: str | None, endpoint_url: s
 
 
 @cli.command()
-@click.option("--scenario", type=click.Choice(["region-loss"]), default=None,
-              help="Lose the primary region when asked, and time the recovery people make.")
+@click.option("--scenario", type=click.Choice(["region-loss", "failback"]), default=None,
+              help="region-loss: lose the primary region when asked and time the failover "
+                   "people make; failback: the drill fails over, people fail back.")
 @click.option("--time-scale", type=float, default=None,
               help="Drill seconds per real second (default for up: 10).")
 @click.option("--inject-after", "inject_after_s", type=float, default=None, metavar="SECONDS",
@@ -338,10 +343,12 @@ def plan(ctx: click.Context, feature: Path, backend: str | None, endpoint_url: s
 @click.option("--latency", multiple=True, metavar="NAME=SECONDS",
               help="Override one latency-model figure (drill seconds); repeatable.")
 @_templates_option
+@click.option("--empty", is_flag=True, default=False,
+              help="Deploy nothing: people run the guide's steps 1-6 themselves.")
 @click.pass_context
 def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
        inject_after_s: float | None, linger_s: float, runs_dir: Path | None, seed: int | None,
-       latency: tuple[str, ...], templates_dir: Path | None) -> None:
+       latency: tuple[str, ...], templates_dir: Path | None, empty: bool) -> None:
     """Deploy the stack live on the embedded AWS, for people to rehearse the runbook by hand."""
     from drills.errors import ConfigError
     from drills.rehearsal import UP_TIME_SCALE
@@ -359,7 +366,7 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
             raise _aws_not_ready()
         sys.exit(up_and_report(settings, scenario=scenario,  # type: ignore[arg-type]
                                inject_after_s=inject_after_s, linger_s=linger_s, out=out,
-                               err=err))
+                               err=err, empty=empty))
     except DrillError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:  # before the drill began, or while its folder was written

@@ -81,6 +81,8 @@ class Drill:
     progress: Callable[[str], None] = lambda _msg: None
     # Each sees (service, operation, region) before every AWS request (e.g. the IAM audit).
     observers: tuple[Callable[[tuple[str, str, str]], None], ...] = ()
+    # Who deploys instead of the drill (`drill up --empty`: people, by hand); the deployment.
+    deploy_by: Callable[[Drill], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.settings.seed is None:  # draw one, so the run's journal can reproduce it
@@ -132,7 +134,10 @@ class Drill:
             self.backend.start()
         with self.phase("deploy"):
             self._journal_templates()
-            self.backend.deploy(on_retry=self.journal_retry)
+            if self.deploy_by is None:
+                self.backend.deploy(on_retry=self.journal_retry)
+            else:
+                self.backend.deployment = self.deploy_by(self)
         # moto, botocore and the stack leave millions of long-lived objects; a full garbage
         # collection over them stops every thread for 0.2-0.5 s, which at 150x is a minute
         # of drill time without a probe. Freezing them keeps collections small while probing.

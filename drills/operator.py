@@ -94,7 +94,12 @@ class OperatorJournal:
         with self._lock:
             return tuple(self._calls)
 
-    def first_call_since(self, t: float) -> float | None:
-        """When the first call started at or after drill time ``t`` began, if any did."""
-        starts = [c.started_at for c in self.calls() if c.started_at >= t]
+    def first_call_since(self, t: float, *, service: str | None = None,
+                         operation: str | None = None, region: str | None = None
+                         ) -> float | None:
+        """When the first call (of ``service``/``operation``/``region``, if given) that
+        started at or after drill time ``t`` began, if any did."""
+        starts = [c.started_at for c in self.calls() if c.started_at >= t
+                  and service in (None, c.service) and operation in (None, c.operation)
+                  and region in (None, c.region)]
         return min(starts, default=None)

@@ -8,29 +8,36 @@ and ``curl`` at a proxy that knows the stack's DNS names, and every call people 
 journaled (:mod:`drills.operator`). With the region-loss scenario the fault goes in when
 people ask (a key press, ``drill inject``, or a countdown), the probes time the outage, and
 once the application is served from DR the run measures, serves a little longer for the
-last checks, and ends (as it does whenever it is stopped). See ``docs/rehearsal.md``.
+last checks, and ends (as it does whenever it is stopped). With ``empty`` nothing is
+deployed: the world is served first and the drill waits for people to run the guide's
+steps 1-6 (:func:`drills.up_world.await_people_deploy`); the failback scenario is in
+:mod:`drills.up_failback`. See ``docs/rehearsal.md``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import select
-import shlex
-import sys
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from drills.config import Settings
 from drills.engine import Drill
-from drills.interrupts import held_signals
 from drills.operator import OperatorJournal
-from infra.aws import TEST_CREDENTIALS
+from drills.up_failback import failback_by_hand
+from drills.up_world import (
+    AWS_CONFIG_FILE,
+    ENV_FILE,
+    UpReady,
+    await_people_deploy,
+    env_script,
+    serving,
+)
 
 __all__ = ["AWS_CONFIG_FILE", "ENV_FILE", "PLAIN", "SCENARIOS", "UP_TIME_SCALE", "InjectTrigger",
            "Scenario", "UpReady", "env_script", "run_up"]
@@ -38,33 +45,14 @@ __all__ = ["AWS_CONFIG_FILE", "ENV_FILE", "PLAIN", "SCENARIOS", "UP_TIME_SCALE",
 # Practice speed: promotion (median 300 drill s) takes ~30 real seconds, a Fargate start a
 # few, and the 15-minute RTO is 90 real seconds of people typing.
 UP_TIME_SCALE = 10.0
-ENV_FILE = "env.sh"
-AWS_CONFIG_FILE = "aws-config"
-# The aws CLI config env.sh points at: its plugin makes AWS_ENDPOINT_URL hold for RDS in
-# us-east-1 too (aws CLI v1 pins that one to AWS otherwise; infra/awscli_plugin.py).
-_AWS_CONFIG = "[plugins]\nstreamflix_drill = infra.awscli_plugin\n"
-SCENARIOS = {"region-loss": "Rehearsal: primary region lost, failover by hand"}
+SCENARIOS = {"region-loss": "Rehearsal: primary region lost, failover by hand",
+             "failback": "Rehearsal: failback by hand after a regional failover"}
 PLAIN = "Live embedded stack (drill up)"
 # How long a rehearsal waits for people to recover the application (real seconds).
 _RECOVERY_WAIT_REAL_S = 24 * 3600.0
 _STEP_S = 0.2  # real seconds between checks for signals while waiting on people
 
-Scenario = Literal["region-loss"]
-
-
-@dataclass(frozen=True, slots=True)
-class UpReady:
-    """What people need once the stack is up: where to point their shell."""
-
-    run_dir: Path
-    env_file: Path
-    endpoint_url: str
-    proxy_url: str
-    app_dns_name: str
-    primary_alb: str
-    dr_alb: str
-    scenario: Scenario | None
-    time_scale: float
+Scenario = Literal["region-loss", "failback"]
 
 
 class InjectTrigger:
@@ -117,88 +105,76 @@ class InjectTrigger:
                 os.close(fd)
 
 
-def env_script(ready: UpReady, settings: Settings) -> str:
-    """The text of ``env.sh``: aws CLI and curl pointed at the embedded stack."""
-    q = shlex.quote
-    lines = [
-        f"# drill up: {ready.run_dir.name}. Load it in your shell with: source {ready.env_file}",
-        f"export AWS_ENDPOINT_URL={q(ready.endpoint_url)}",
-        f"export AWS_ACCESS_KEY_ID={q(TEST_CREDENTIALS['aws_access_key_id'])}",
-        f"export AWS_SECRET_ACCESS_KEY={q(TEST_CREDENTIALS['aws_secret_access_key'])}",
-        "unset AWS_SESSION_TOKEN AWS_PROFILE",
-        f"export AWS_CONFIG_FILE={q(str(ready.run_dir / AWS_CONFIG_FILE))}",
-        # The project's own aws CLI first: the pinned v1 that loads the plugin above.
-        f"export PATH={q(str(Path(sys.executable).parent))}:\"$PATH\"",
-        f"export AWS_DEFAULT_REGION={q(settings.primary_region)}",
-        "export AWS_PAGER=''",
-        # curl reads only the lower-case name; no_proxy keeps the aws CLI off the proxy.
-        f"export http_proxy={q(ready.proxy_url)} HTTP_PROXY={q(ready.proxy_url)}",
-        "export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost",
-        f"export ENVIRONMENT_SUFFIX={q(settings.environment_suffix)}",
-        f"export DRILL_RUN={q(str(ready.run_dir))}",
-    ]
-    return "\n".join(lines) + "\n"
+class _World:
+    """The world people use (:func:`drills.up_world.serving`), from first need to the end."""
+
+    def __init__(self, scenario: Scenario | None, progress: Callable[[str], None],
+                 on_ready: Callable[[UpReady], None]) -> None:
+        self._scenario = scenario
+        self._progress = progress
+        self._on_ready = on_ready
+        self._stack = contextlib.ExitStack()
+        self._served: tuple[OperatorJournal, UpReady] | None = None
+
+    def open(self, drill: Drill) -> OperatorJournal:
+        """Start serving (once); the operator journal."""
+        if self._served is None:
+            self._served = self._stack.enter_context(
+                serving(drill, self._scenario, self._progress))
+        return self._served[0]
+
+    def deployed_by_people(self, drill: Drill) -> Any:
+        """``drill up --empty``: serve nothing deployed, and wait for people to deploy."""
+        self.open(drill)
+        assert self._served is not None
+        self._on_ready(self._served[1])
+        return await_people_deploy(drill, self._served[0], self._progress)
+
+    def ready(self, drill: Drill) -> None:
+        """The stack is deployed and healthy: journal it and tell people."""
+        assert self._served is not None
+        d = drill.backend.deployment
+        ready = dataclasses.replace(self._served[1], app_dns_name=d.primary.AppDNSName,
+                                    primary_alb=d.primary.ALBDNSName, dr_alb=d.dr.ALBDNSName)
+        drill.timeline.record("rehearsal.ready", scenario=ready.scenario,
+                              env_file=str(ready.env_file), endpoint_url=ready.endpoint_url,
+                              proxy_url=ready.proxy_url, time_scale=ready.time_scale)
+        _note_scale(drill)
+        self._on_ready(ready)
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._stack.close()
 
 
 def run_up(settings: Settings, *, scenario: Scenario | None, trigger: InjectTrigger,
-           linger_s: float = 0.0, progress: Callable[[str], None] = lambda _msg: None,
+           linger_s: float = 0.0, empty: bool = False,
+           progress: Callable[[str], None] = lambda _msg: None,
            on_ready: Callable[[UpReady], None] = lambda _ready: None) -> Drill:
-    """Deploy, serve people until recovered (then ``linger_s`` more) or stopped, and close."""
+    """Deploy (or, ``empty``, let people deploy), serve until recovered or stopped, close."""
+    world = _World(scenario, progress, on_ready)
     drill = Drill(settings, scenario=SCENARIOS[scenario] if scenario else PLAIN,
-                  progress=progress)
+                  progress=progress, deploy_by=world.deployed_by_people if empty else None)
     error: BaseException | None = None
     try:
-        drill.open()
-        drill.steady_state()
-        with _serving(drill, scenario, progress, on_ready) as journal:
+        try:
+            drill.open()
+            journal = world.open(drill)
+            drill.steady_state()
+            world.ready(drill)
             if scenario is None:
                 forever = threading.Event()
                 while not forever.wait(_STEP_S):  # until Ctrl-C or `drill down` (see wait())
                     pass
             else:
-                _region_loss(drill, trigger, journal, progress)
+                _region_loss(drill, trigger, journal, progress, by_hand=scenario != "failback")
                 _linger(drill, linger_s, progress)
+        finally:
+            world.close()
     except BaseException as exc:  # the verdict names it; close() reverts whatever happened
         error = exc
     drill.close(error)
     return drill
-
-
-@contextlib.contextmanager
-def _serving(drill: Drill, scenario: Scenario | None, progress: Callable[[str], None],
-             on_ready: Callable[[UpReady], None]) -> Iterator[OperatorJournal]:
-    """Proxy, operator journal and env.sh, for as long as people use the stack."""
-    from infra.embedded.moto_ext import api_calls
-    from infra.embedded.proxy import AppProxy
-
-    backend = drill.backend
-    journal = OperatorJournal(drill.timeline, drill.clock,
-                              lost_regions=lambda: backend.clients.lost_regions,
-                              progress=progress)
-    proxy = AppProxy(backend.resolve, on_request=journal.http).start()
-    try:
-        api_calls.observe(journal)
-        ready = _ready(drill, scenario, proxy.url)
-        (ready.run_dir / AWS_CONFIG_FILE).write_text(_AWS_CONFIG, encoding="utf-8")
-        ready.env_file.write_text(env_script(ready, drill.settings), encoding="utf-8")
-        drill.timeline.record("rehearsal.ready", scenario=scenario, env_file=str(ready.env_file),
-                              endpoint_url=ready.endpoint_url, proxy_url=ready.proxy_url,
-                              time_scale=drill.settings.time_scale)
-        _note_scale(drill)
-        on_ready(ready)
-        yield journal
-    finally:
-        with held_signals():  # a second Ctrl-C must not leave the proxy listening
-            api_calls.unobserve(journal)
-            proxy.stop()
-
-
-def _ready(drill: Drill, scenario: Scenario | None, proxy_url: str) -> UpReady:
-    d = drill.backend.deployment
-    run_dir = drill.run_dir.resolve()
-    return UpReady(run_dir, run_dir / ENV_FILE,
-                   drill.backend.moto.endpoint_url, proxy_url, d.primary.AppDNSName,
-                   d.primary.ALBDNSName, d.dr.ALBDNSName, scenario, drill.settings.time_scale)
 
 
 def _note_scale(drill: Drill) -> None:
@@ -212,10 +188,13 @@ def _note_scale(drill: Drill) -> None:
 
 
 def _region_loss(drill: Drill, trigger: InjectTrigger, journal: OperatorJournal,
-                 progress: Callable[[str], None]) -> None:
+                 progress: Callable[[str], None], *, by_hand: bool = True) -> None:
     s = drill.settings
     drill.timeline.record("rehearsal.inject_requested", by=trigger.wait())
     drill.inject("region-outage", region=s.primary_region)
+    if not by_hand:  # --scenario failback: the drill fails over, people fail back
+        failback_by_hand(drill, journal, progress)
+        return
     progress(f"{s.primary_region} LOST at drill t={drill.outage_start:.0f}s; the probes are "
              "timing: run the failover runbook (docs/rehearsal.md)")
     drill.detect()

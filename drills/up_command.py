@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +22,47 @@ from drills.interrupts import held_signals
 from drills.rehearsal import PLAIN, SCENARIOS, InjectTrigger, Scenario, UpReady, run_up
 from drills.timeline import read_events
 
-__all__ = ["down_runs", "inject_run", "up_and_report"]
+__all__ = ["down_runs", "inject_run", "up_and_report", "watching"]
 
 _UP_SCENARIOS = frozenset({PLAIN, *SCENARIOS.values()})
 
 
 def up_and_report(settings: Settings, *, scenario: Scenario | None,
                   inject_after_s: float | None, linger_s: float, out: Console,
-                  err: Console) -> int:
+                  err: Console, empty: bool = False) -> int:
     """Run ``drill up`` to its end, publish the run folder and print its summary."""
+    from drills.dashboard import follow_runs
     from drills.runinfo import check_runs_dir
     from drills.safety import TargetGuard
-    from drills.summary import print_summary, publish_run
 
     TargetGuard(settings).check_settings()
     check_runs_dir(settings.runs_dir)
-    from infra.template_gate import check_templates
+    if not empty:
+        from infra.template_gate import check_templates
 
-    check_templates(settings)  # the templates' contract and cfn-lint, before anything starts
+        check_templates(settings)  # the templates' contract and cfn-lint, before anything starts
+    dashboard = follow_runs(settings.runs_dir)
+    try:
+        return _up(settings, scenario, inject_after_s, linger_s, empty, dashboard.url, out, err)
+    finally:
+        dashboard.stop()  # after the summary: the verdict has reached the page
+
+
+def _up(settings: Settings, scenario: Scenario | None, inject_after_s: float | None,
+        linger_s: float, empty: bool, dashboard_url: str, out: Console, err: Console) -> int:
+    from drills.summary import print_summary, publish_run
+
     trigger = InjectTrigger(after_s=inject_after_s, key_fd=_keyboard() if scenario else None)
     # Before the run registers itself: `drill inject` may signal it from then on.
     signal.signal(signal.SIGUSR1, lambda _s, _f: trigger.request("drill inject"))
-    out.print(f"[bold]drill up[/] {scenario or 'no scenario'} · embedded backend · time scale "
+    out.print(f"[bold]drill up[/] {scenario or 'no scenario'}{' · nothing deployed' * empty} · "
+              f"embedded backend · time scale "
               f"{settings.time_scale:g}x · runs in {settings.runs_dir}/", soft_wrap=True)
+    out.print(f"[bold]dashboard[/] {dashboard_url} (live; open it on the wall screen)",
+              soft_wrap=True)
     try:
         drill = run_up(settings, scenario=scenario, trigger=trigger, linger_s=linger_s,
-                       progress=_stopwatch(out),
+                       empty=empty, progress=_stopwatch(out),
                        on_ready=lambda ready: _show_ready(ready, trigger, out))
     finally:
         # Ignored, not the default (which kills): a late `drill inject` must not cut the
@@ -57,6 +73,22 @@ def up_and_report(settings: Settings, *, scenario: Scenario | None,
         publish_run(drill.run_dir, settings, err=err)
         print_summary(drill.run_dir, out)
     return drill.exit_code if drill.exit_code is not None else 1
+
+
+@contextlib.contextmanager
+def watching(runs_dir: Path, enabled: bool, out: Console) -> Iterator[None]:
+    """``drill run --watch``: the live dashboard, for as long as the drills run."""
+    if not enabled:
+        yield
+        return
+    from drills.dashboard import follow_runs
+
+    dashboard = follow_runs(runs_dir)
+    out.print(f"[bold]dashboard[/] {dashboard.url} (live; follows each drill)", soft_wrap=True)
+    try:
+        yield
+    finally:
+        dashboard.stop()
 
 
 def _keyboard() -> int | None:
@@ -77,7 +109,21 @@ def _stopwatch(out: Console) -> Callable[[str], None]:
     return show
 
 
+def _show_empty(ready: UpReady, out: Console) -> None:
+    out.print(
+        f"\n[bold green]The embedded AWS is up, with nothing deployed[/]; time scale "
+        f"{ready.time_scale:g}x.\nIn another shell:\n"
+        f"    [bold]source {escape(str(ready.env_file))} && cd \"$DRILL_RUN\"[/]\n"
+        "then run the deployment guide's steps 1-6 as written (lib/ holds its templates; "
+        "DB_USERNAME and DB_PASSWORD are set). The drill starts probing once both stacks, "
+        f"the replica and EFS replication are there.\nAWS endpoint {ready.endpoint_url} · "
+        f"proxy {ready.proxy_url}\n", soft_wrap=True)
+
+
 def _show_ready(ready: UpReady, trigger: InjectTrigger, out: Console) -> None:
+    if ready.app_dns_name is None:
+        _show_empty(ready, out)
+        return
     scale = ready.time_scale
     out.print(
         f"\n[bold green]StreamFlix is up[/] on the embedded AWS; time scale {scale:g}x: AWS "
@@ -89,8 +135,8 @@ def _show_ready(ready: UpReady, trigger: InjectTrigger, out: Console) -> None:
         "streamflix-dr-primary-${ENVIRONMENT_SUFFIX} --region eu-west-2 "
         "--query 'Stacks[0].Outputs' --output table\n"
         f"    curl http://{escape(ready.app_dns_name)}/health\n"
-        f"AWS endpoint {ready.endpoint_url} · HTTP proxy {ready.proxy_url} · "
-        f"DR ALB {escape(ready.dr_alb)}", soft_wrap=True)
+        f"AWS endpoint {ready.endpoint_url} · proxy {ready.proxy_url} · "
+        f"DR ALB {escape(str(ready.dr_alb))}", soft_wrap=True)
     if ready.scenario is not None:
         ways = ["run `drill inject`"]
         if trigger.key_fd is not None:

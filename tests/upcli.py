@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 from tests.drillcli import drill_command, drill_env
 
-__all__ = ["TIMEOUT_S", "UpProcess", "listening_ports"]
+__all__ = ["GUIDE", "PROJECT_AWS", "TIMEOUT_S", "UpProcess", "journal", "listening_ports"]
 
 TIMEOUT_S = 180.0
+GUIDE = Path(__file__).parent / "guide"  # the guide's commands, as written (shell scripts)
+PROJECT_AWS = Path(sys.executable).with_name("aws")  # the pinned aws CLI v1 (dev dependency)
 
 
 class _NotYet(Exception):
@@ -30,6 +33,12 @@ class _NotYet(Exception):
 def _poll(check: Any, timeout: float = TIMEOUT_S, every: float = 0.05) -> Any:
     return Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(every),
                     retry=retry_if_exception_type(_NotYet), reraise=True)(check)
+
+
+def journal(run_dir: Path) -> list[dict[str, Any]]:
+    """Every event of a finished run's journal."""
+    lines = (run_dir / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
 
 
 def listening_ports() -> set[int]:
@@ -47,7 +56,8 @@ def listening_ports() -> set[int]:
 class UpProcess:
     """``drill up ARGS`` in the background, in a session of its own; output to a file."""
 
-    def __init__(self, base: Path, *args: str) -> None:
+    def __init__(self, base: Path, *args: str, aws_cli: Path = PROJECT_AWS) -> None:
+        self.aws_cli = Path(aws_cli)
         self.runs_dir = Path(base) / "runs"
         self.log = Path(base) / "up.log"
         with self.log.open("wb") as out:
@@ -85,23 +95,37 @@ class UpProcess:
 
         return _poll(check)  # type: ignore[no-any-return]
 
-    def env(self) -> dict[str, str]:
-        """The environment of a shell that has sourced the run's env.sh (once it is up)."""
+    def env(self, until: str = "rehearsal.ready") -> dict[str, str]:
+        """The environment of a shell that has sourced the run's env.sh (once ``until``)."""
         if self._env is None:
-            self.wait_for("rehearsal.ready")
+            self.wait_for(until)
             run_dir = self.run_dir()
             assert run_dir is not None
             shell = subprocess.run(["bash", "-c", 'source "$1" && env -0', "-", "env.sh"],
                                    cwd=run_dir, env=drill_env(), capture_output=True,
                                    timeout=30, check=True)
             pairs = (item.split("=", 1) for item in shell.stdout.decode().split("\0") if item)
-            self._env = {k: v for k, v in pairs}
+            # The user's own aws CLI first on their PATH (env.sh leaves PATH alone).
+            self._env = {**dict(pairs), "PATH": f"{self.aws_cli.parent}:/usr/bin:/bin"}
         return self._env
 
     def aws(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """``aws ARGS`` typed in that shell (PATH from env.sh finds the project's aws CLI)."""
+        """``aws ARGS`` typed in that shell, with the user's aws CLI (``aws_cli``)."""
         return subprocess.run(["aws", *args], env=self.env(), capture_output=True, text=True,
                               timeout=120, check=False)
+
+    def shell(self, script: str, cwd: Path | None = None,
+              state: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """A guide script (``tests/guide/<script>``) typed in that shell, in ``cwd``.
+
+        Variables it exports are kept in ``state`` for the next script, as one shell would.
+        """
+        state = state or self.log.with_name("shell-state.sh")
+        text = (f"set -eo pipefail\n[ -f {str(state)!r} ] && source {str(state)!r}\n"
+                f"source {str(GUIDE / script)!r}\nexport -p > {str(state)!r}\n")
+        return subprocess.run(["bash", "-c", text], cwd=cwd or self.run_dir(), env=self.env(),
+                              capture_output=True, text=True, timeout=TIMEOUT_S * 2,
+                              check=False)
 
     def curl_status(self, url: str) -> int:
         """The HTTP status ``curl URL`` gets in that shell (through env.sh's http_proxy)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from tests.upcli import TIMEOUT_S, UpProcess
+from tests.upcli import TIMEOUT_S, UpProcess, journal
 
 __all__: list[str] = []
 
@@ -122,10 +122,6 @@ def rehearsal(tmp_path_factory) -> Rehearsal:
     return seen
 
 
-def _journal(run_dir: Path) -> list[dict]:
-    lines = (run_dir / "timeline.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
-
 
 def test_the_guides_describe_commands_read_both_stacks(rehearsal):
     out = rehearsal.outputs
@@ -150,7 +146,7 @@ def test_once_dr_serves_it_measures_and_drill_down_ends_the_linger(rehearsal):
     run_dir = rehearsal.run_dir
     for name in ("evidence.json", "report.html", "metrics.prom", "MANIFEST.sha256", "env.sh"):
         assert (run_dir / name).is_file(), name
-    events = _journal(run_dir)
+    events = journal(run_dir)
     assert [e["by"] for e in events if e["kind"] == "rehearsal.linger_ended"] == ["SIGTERM"]
     finished = [e for e in events if e["kind"] == "run.finished"]
     assert [e["verdict"] for e in finished] in (["passed"], ["failed"]), finished
@@ -167,7 +163,7 @@ def test_rto_matches_ground_truth_within_one_probe_interval(rehearsal):
 
 
 def test_the_journal_lists_the_operators_calls_in_order(rehearsal):
-    events = _journal(rehearsal.run_dir)
+    events = journal(rehearsal.run_dir)
     calls = [(e["service"], e["operation"], e["region"], e["status"])
              for e in events if e["kind"] == "operator.call"]
     assert calls == [

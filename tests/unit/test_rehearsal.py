@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -128,4 +127,9 @@ def test_env_sh_points_the_aws_cli_and_curl_at_the_stack(tmp_path):
     assert env["no_proxy"] == "127.0.0.1,localhost" and "AWS_PROFILE" not in env
     assert env["AWS_CONFIG_FILE"] == str(run_dir / "aws-config")
     assert env["DRILL_RUN"] == str(run_dir) and env["ENVIRONMENT_SUFFIX"] == "dev"
-    assert env["PATH"].endswith(":/usr/bin:/bin") and Path(env["PATH"].split(":")[0]).is_dir()
+    # The user's own tools stay theirs; AWS names go through the proxy, trusting the world.
+    assert env["PATH"] == "/usr/bin:/bin"
+    assert env["https_proxy"] == env["HTTPS_PROXY"] == "http://127.0.0.1:5002"
+    assert env["AWS_CA_BUNDLE"] == str(run_dir / "aws-ca.pem")
+    assert env["AWS_DATA_PATH"] == str(run_dir / "aws-models")
+    assert env["DB_USERNAME"] == "admin" and "DB_PASSWORD" not in env  # no secret file given
