@@ -43,6 +43,11 @@ def _runbook(p: Planner) -> None:
     p.fail_over()
 
 
+def _parallel_runbook(p: Planner) -> None:
+    p.detect()
+    p.fail_over(parallel=True)
+
+
 def _served(p: Planner, region: str) -> None:
     p.await_recovery()
     p.measure()
@@ -87,6 +92,7 @@ STEP_PLANS: dict[str, PlanFn] = {
     "the application is healthy in {region}": _healthy,
     "the region {region} is lost": lambda p, region: p.inject("region-outage", region=region),
     "the on-call team runs the failover runbook": _runbook,
+    "the on-call team runs the parallel failover runbook": _parallel_runbook,
     "the application is served from {region}": _served,
     "the RTO is within its objective": _checks_only,
     "the RPO is within its objective": _checks_only,

@@ -7,10 +7,16 @@
 
 Route 53 is a global service, so step 3 does not need the lost region. Everything the
 steps act on comes from :class:`FailoverTarget`, read while the primary was still up.
+
+:func:`parallel_failover_steps` is the same four steps with only the dependencies that are
+real: the promotion and the scale-up touch different services and neither needs the other,
+so they run at once; DNS moves only once both are done (users must never reach a DR that
+cannot take writes, nor one with no task to serve them), and verification comes last.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -29,6 +35,7 @@ __all__ = [
     "SWITCH_DNS_CALLS",
     "await_health",
     "failover_steps",
+    "parallel_failover_steps",
     "point_dns",
 ]
 
@@ -174,18 +181,27 @@ def _reasons(answer: requests.Response) -> str:
 
 
 def failover_steps(dr_region: str) -> tuple[RunbookStep, ...]:
-    """The failover runbook for a DR region, in the guide's order."""
+    """The failover runbook for a DR region, in the guide's order (each step after the last)."""
     return (
         RunbookStep("promote-replica", dr_region, promote_replica,
-                    "Promote the RDS read replica to a standalone writer", PROMOTE_CALLS),
+                    "Promote the RDS read replica to a standalone writer", PROMOTE_CALLS,
+                    after=()),
         RunbookStep("scale-dr-service", dr_region, scale_dr_service,
-                    f"Scale the DR ECS service to {DESIRED_DR_TASKS} tasks", SCALE_CALLS),
+                    f"Scale the DR ECS service to {DESIRED_DR_TASKS} tasks", SCALE_CALLS,
+                    after=("promote-replica",)),
         RunbookStep("switch-dns", "global", switch_dns,
                     "Point the application DNS name and its health check at the DR ALB",
-                    SWITCH_DNS_CALLS),
+                    SWITCH_DNS_CALLS, after=("scale-dr-service",)),
         RunbookStep("verify-dr-health", dr_region, verify_dr_health,
-                    "GET /health through the DR ALB answers 200"),
+                    "GET /health through the DR ALB answers 200", after=("switch-dns",)),
     )
+
+
+def parallel_failover_steps(dr_region: str) -> tuple[RunbookStep, ...]:
+    """The failover runbook with promotion and scale-up at once; DNS after both, verify last."""
+    promote, scale, dns, verify = failover_steps(dr_region)
+    return (promote, replace(scale, after=()),
+            replace(dns, after=(promote.name, scale.name)), verify)
 
 
 FAILOVER_STEPS = failover_steps("us-east-1")
