@@ -84,6 +84,24 @@ def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: floa
         sys.exit(3)
 
 
+@cli.command()
+@click.argument("feature", type=click.Path(path_type=Path), metavar="FEATURE_OR_SCENARIO")
+@click.option("--draws", type=int, required=True, help="Seeded drills per scenario.")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: one a core).")
+@click.option("--seed", type=int, default=None, help="Seed of the seed list (default: drawn).")
+@click.option("--out", "runs_dir", type=click.Path(path_type=Path), help="Default: runs/.")
+@click.pass_context
+def forecast(ctx: click.Context, feature: Path, draws: int, jobs: int | None, seed: int | None,
+             **overrides: Any) -> None:
+    """Run N seeded drills of a feature's scenarios and forecast how often RTO/RPO are met."""
+    from drills.forecast_command import forecast_and_report
+    try:  # an interrupt comes back as DrillAborted (exit 3)
+        sys.exit(forecast_and_report(_feature_path(feature), _settings(ctx, **overrides),
+                                     draws=draws, jobs=jobs, seed=seed, out=out, err=err))
+    except DrillError as exc:
+        _fail(exc)
+
+
 def _feature_path(name: Path) -> Path:
     """A feature file path as given, or a scenario name such as ``region-loss``."""
     if name.exists() or name.suffix == ".feature":
