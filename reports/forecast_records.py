@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORECAST_FILE", "Draw", "ForecastRecord", "StepDraw", "StoreDraw", "load_forecast",
-           "write_forecast"]
+__all__ = ["FORECAST_FILE", "Draw", "ForecastRecord", "StepDraw", "StoreDraw", "latest_forecast",
+           "load_forecast", "percentile_rank", "write_forecast"]
 
 FORECAST_FILE = "forecast.json"
 SCHEMA = "streamflix-dr/forecast/v1"
@@ -126,3 +126,31 @@ def _draw(d: dict[str, Any]) -> Draw:
         steps=tuple(StepDraw(s["step"], s["start_s"], s["end_s"], s["status"],
                              tuple(s.get("after", ()))) for s in d.get("steps", ())),
         true_rto_seconds=d.get("true_rto_seconds"), error=d.get("error"))
+
+
+def latest_forecast(runs_dir: Path, scenario: str) -> tuple[Path, ForecastRecord] | None:
+    """The newest forecast folder under ``runs_dir`` with draws of ``scenario``, if any.
+
+    Folder names start with their UTC creation time, so the greatest name is the newest; a
+    folder whose forecast.json cannot be read is passed over.
+    """
+    candidates = sorted((p.parent for p in Path(runs_dir).glob(f"*/{FORECAST_FILE}")),
+                        reverse=True)
+    for folder in candidates:
+        try:
+            record = load_forecast(folder / FORECAST_FILE)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if record.of(scenario):
+            return folder, record
+    return None
+
+
+def percentile_rank(record: ForecastRecord, scenario: str, rto_seconds: float) -> int:
+    """Share of the scenario's draws (in %) whose RTO was at most ``rto_seconds``.
+
+    A draw that never recovered counts as longer than any RTO.
+    """
+    draws = record.of(scenario)
+    at_most = sum(d.rto_seconds is not None and d.rto_seconds <= rto_seconds for d in draws)
+    return round(100 * at_most / len(draws)) if draws else 0

@@ -57,6 +57,12 @@ def _checks_only(p: Planner, **_: Any) -> None:
     """A Then step that asserts on what earlier steps read: no action of its own."""
 
 
+def _forecast(p: Planner, percent: float, draws: int) -> None:
+    p.add("forecast", f"{draws} more drills of this feature, each in a worker process on its "
+          f"own embedded world with its own seed; at least {percent:g}% of them must meet the "
+          "objective (one forecast for the whole feature)")
+
+
 def _step_timeout(p: Planner, seconds: float) -> None:
     p.settings = p.settings.model_copy(update={"step_timeout_s": seconds})
 
@@ -120,6 +126,9 @@ STEP_PLANS: dict[str, PlanFn] = {
     "it is back within the RPO objective within {minutes:d} minutes": _checks_only,
     "the replica reports replication stopped": _checks_only,
     "the failover runbook retried each refused DNS change": _checks_only,
+    # steps/forecast_steps.py
+    "the RTO is within its objective in at least {percent:g}% of {draws:d} draws": _forecast,
+    "the RPO is within its objective in at least {percent:g}% of {draws:d} draws": _forecast,
     # steps/failback_steps.py
     "the region {region} is back": lambda p, region: p.region_back(region),
     "the on-call team runs the failback runbook": lambda p: p.fail_back(),
