@@ -245,7 +245,8 @@ def _steps(journal: Journal, t0: float) -> tuple[StepRecord, ...]:
             timed["duration_seconds"] = _num(e.get("duration_s"))
         records.append(StepRecord(step=str(s.get("step", "")), region=str(s.get("region", "")),
                                   **timed, status=str(e.get("status", "ok")) if e else "incomplete",
-                                  error=_text(e.get("error")) if e else None))
+                                  error=_text(e.get("error")) if e else None,
+                                  after=tuple(str(a) for a in s.get("after") or ())))
     return tuple(records) + operator_steps(journal, t0)
 
 

@@ -137,6 +137,8 @@ class StepRecord:
     # "drill": a step of the drill's own runbook; "operator": an API call a person made
     # through the embedded endpoint (`drill up`), as aws CLI or SDK sent it.
     actor: Literal["drill", "operator"] = "drill"
+    # The steps this one waited for (the runbook's dependencies; the critical path's links).
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
