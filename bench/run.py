@@ -5,10 +5,11 @@ Prints, for N full drills on the embedded backend (different latency seeds):
 - the probes' cadence jitter: how far each probe's send trailed its tick, p50/p99 as a share
   of the probe interval (from the drills' own probers, and from an idle prober for contrast);
 - the RTO and RPO error against the simulator's ground truth, in drill seconds and as a share
-  of the probe / marker interval (the accuracy bound is one interval).
+  of the probe / marker interval (the accuracy bound is one interval);
+- draws per minute of ``drill forecast region-loss`` on every core (bench/forecast_rate.py).
 
 Targets are figures to watch, not assertions: a noisy machine shifts them.
-Usage: ``python bench/run.py [--runs N] [--time-scale X]``.
+Usage: ``python bench/run.py [--runs N] [--time-scale X] [--draws N]``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.forecast_rate import measure_draw_rate
 from bench.probe_jitter import measure_jitter
 from drills.config import load_settings
 from drills.scenario import region_loss
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="drills to run (default 5)")
     parser.add_argument("--time-scale", type=float, default=60.0,
                         help="drill seconds per real second (default 60, as `make drill`)")
+    parser.add_argument("--draws", type=int, default=10,
+                        help="draws of the forecast whose draws/minute is printed (0: none)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.time_scale <= 0:
         parser.error("--runs must be >= 1 and --time-scale > 0")
@@ -81,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
           f"max {max(abs_rto):5.2f} s   = {max(abs_rto) / interval:5.1%} of the probe interval")
     print(f"  RPO error vs truth      mean {statistics.fmean(abs_rpo):5.2f} s   "
           f"max {max(abs_rpo):5.2f} s   = {max(abs_rpo) / marker:5.1%} of the marker interval")
+    if args.draws > 0:
+        rate = measure_draw_rate(args.draws)
+        print(f"  forecast draws/minute   {rate.per_minute:5.1f}   ({rate.draws} draws of "
+              f"region-loss in {rate.wall_seconds:.0f} s wall, {rate.jobs} workers, "
+              f"{rate.clock} clock)")
     return 0
 
 
