@@ -12,7 +12,6 @@ from rich.table import Table
 from drills.config import Settings
 from drills.errors import ConfigError, DrillAborted
 from drills.forecast import DrawOutcome, Forecast, default_jobs, run_forecast
-from drills.summary import _fmt
 from reports.forecast_page import p95_gain, summaries_of
 from reports.forecast_stats import ScenarioSummary, Share
 
@@ -60,6 +59,12 @@ def forecast_and_report(feature: Path, settings: Settings, *, draws: int, jobs: 
         err.print(f"[yellow]draw with seed {failed.seed} did not run:[/] {failed.error}",
                   soft_wrap=True)
     return 1 if result.errors else 0
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds:,.1f} s ({seconds / 60:.1f} min)" if seconds >= 60 else f"{seconds:.1f} s"
 
 
 def _share(share: Share) -> str:
