@@ -33,6 +33,9 @@ def forecast_and_report(feature: Path, settings: Settings, *, draws: int, jobs: 
         raise ConfigError(f"--draws takes a number of drills >= 1, got {draws}")
     if jobs < 1:
         raise ConfigError(f"--jobs takes a number of worker processes >= 1, got {jobs}")
+    if settings.backend != "embedded":
+        raise ConfigError("a forecast runs on the embedded backend only: each draw deploys "
+                          "its own simulated world, which a real account cannot give")
     load_feature(feature)
     check_runs_dir(settings.runs_dir)
     base = seed if seed is not None else secrets.randbelow(2**31)
