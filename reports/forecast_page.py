@@ -35,6 +35,14 @@ def p95_gain(summaries: Sequence[ScenarioSummary]) -> float | None:
     return summaries[0].rto.p95 - summaries[-1].rto.p95
 
 
+def _seconds(value: float | None) -> str:
+    """Drill seconds to one decimal, with minutes past two of them (a forecast's figures)."""
+    if value is None:
+        return "not measured"
+    minutes = f" ({value / 60:.1f} min)" if abs(value) >= 120 else ""
+    return f"{value:,.1f} s{minutes}"
+
+
 def render_forecast(record: ForecastRecord) -> str:
     """The forecast page as HTML: summary table, histogram, ECDF, per-scenario detail."""
     from reports.forecast_chart import ecdf_svg, histogram_svg
@@ -42,7 +50,7 @@ def render_forecast(record: ForecastRecord) -> str:
     summaries = summaries_of(record)
     first = summaries[0]
     return template_environment().get_template("forecast.html.j2").render(
-        rec=record, summaries=summaries, gain=p95_gain(summaries),
+        rec=record, summaries=summaries, gain=p95_gain(summaries), fmt=_seconds,
         histogram=histogram_svg(record.draws, record.scenarios, first.rto_objective_s),
         ecdf=ecdf_svg(record.draws, record.scenarios, first.rto_objective_s,
                       first.rpo_objective_s))

@@ -106,7 +106,7 @@ def test_forecast_reports_both_runbooks_side_by_side(forecast):
     assert forecast.record.seeds == seed_list(SEED, DRAWS)
     assert len(forecast.record.scenarios) == 2
     assert len(forecast.record.draws) == 2 * DRAWS
-    assert "P(RTO ≤ objective)" in forecast.stdout and "p95 RTO:" in forecast.stdout
+    assert "P(RTO ≤ 900 s)" in forecast.stdout and "p95 RTO:" in forecast.stdout
     assert f"{DRAWS}/{DRAWS}" in forecast.stderr  # the progress bar, finished
 
 
