@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from drills.config import Settings, load_settings
-from drills.errors import ConfigError
+from drills.errors import ConfigError, DrillError
 from reports.forecast_records import Draw, ForecastRecord, StepDraw, StoreDraw
 
 __all__ = ["DrawOutcome", "Forecast", "default_jobs", "draw_from_journal", "forecast_dir",
@@ -113,7 +114,18 @@ def _stores(m: dict[str, Any] | None) -> tuple[StoreDraw, ...]:
 
 
 def _draw(feature: str, overrides: dict[str, Any], seed: int) -> DrawOutcome:
-    """In a worker: run the feature once with ``seed``; a draw per scenario that started."""
+    """In a worker: run the feature once with ``seed``; a draw per scenario that started.
+
+    An error that escapes the drill's own handling comes back as the draw's error, named,
+    so one bad draw does not stop the forecast; an interrupt is re-raised.
+    """
+    try:
+        return _run_draw(feature, overrides, seed)
+    except Exception as exc:  # reported with its seed, which reproduces it
+        return DrawOutcome(seed, (), f"{type(exc).__name__}: {exc}")
+
+
+def _run_draw(feature: str, overrides: dict[str, Any], seed: int) -> DrawOutcome:
     from steps.runner import run_feature
 
     with tempfile.TemporaryDirectory(prefix=f"drill-draw-{seed}-") as tmp:
@@ -170,6 +182,10 @@ def run_draws(feature: Path, settings: Settings, seeds: Sequence[int], *, jobs: 
                 outcome = future.result()
                 done[outcome.seed] = outcome
                 on_draw(outcome)
+    except BrokenProcessPool as exc:  # a worker died outright (killed, out of memory)
+        _stop(pool)
+        raise DrillError(f"a forecast worker process died ({exc}); draws finished so far: "
+                         f"{len(done)} of {len(seeds)}. Try fewer --jobs") from None
     except BaseException:
         _stop(pool)
         raise
