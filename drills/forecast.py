@@ -221,6 +221,12 @@ def forecast_dir(runs_dir: Path, feature: Path) -> Path:
     return new_run_dir(runs_dir, f"forecast-{Path(feature).stem}")
 
 
+def _shown(feature: Path) -> str:
+    """The feature's path as `drill run` takes it here: relative to the working directory."""
+    path = Path(feature).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def run_forecast(feature: Path, settings: Settings, *, draws: int, jobs: int, seed: int,
                  on_draw: Callable[[DrawOutcome], None] = lambda _o: None) -> Forecast:
     """Run ``draws`` seeded draws of ``feature`` and publish the forecast folder."""
@@ -242,7 +248,7 @@ def run_forecast(feature: Path, settings: Settings, *, draws: int, jobs: int, se
         [d.scenario for o in outcomes for d in o.draws]
         or [s.name for s in parsed.scenarios.values()]))
     record = ForecastRecord(
-        feature=str(feature), scenarios=names, draws_per_scenario=draws, base_seed=seed,
+        feature=_shown(feature), scenarios=names, draws_per_scenario=draws, base_seed=seed,
         seeds=seeds, clock=str(clock),
         time_scale=settings.time_scale if clock == "scaled" else None,
         draws=tuple(d for o in outcomes for d in o.draws),
