@@ -22,7 +22,8 @@ from steps.fixtures import CARRIER_NAME
 
 __all__: list[str] = []
 
-_FORECASTS: dict[tuple[str, int, int], Forecast] = {}
+# By feature, draws, seed and runs folder: the RTO and RPO steps of one run share a forecast.
+_FORECASTS: dict[tuple[str, int, int, str], Forecast] = {}
 
 
 def _forecast(request: pytest.FixtureRequest, drill: Drill, draws: int) -> Forecast | None:
@@ -32,7 +33,7 @@ def _forecast(request: pytest.FixtureRequest, drill: Drill, draws: int) -> Forec
         return None
     drill.close()  # its own run is complete; nothing of it keeps running during the draws
     feature = str(Path(drill.feature).resolve())
-    key = (feature, draws, int(drill.settings.seed or 0))
+    key = (feature, draws, int(drill.settings.seed or 0), str(drill.settings.runs_dir))
     if key not in _FORECASTS:
         _FORECASTS[key] = run_forecast(Path(drill.feature), drill.settings, draws=draws,
                                        jobs=default_jobs(), seed=key[2])
