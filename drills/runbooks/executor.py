@@ -215,8 +215,8 @@ def _execute_graph(steps: Sequence[RunbookStep], deps: dict[str, tuple[str, ...]
         for step in [s for s in pending if not errors and set(deps[s.name]) <= done.keys()]:
             pending.remove(step)
             running.add(step.name)
-            threading.Thread(target=run, args=(step,), name=f"runbook-{step.name}",
-                             daemon=True).start()
+            # A participant of the clock: on virtual time its waits move drill time too.
+            ctx.clock.thread(run, name=f"runbook-{step.name}", args=(step,)).start()
         if not running:
             break
         changed.clear()  # before draining: a step finishing after the drain sets it again
@@ -228,7 +228,7 @@ def _execute_graph(steps: Sequence[RunbookStep], deps: dict[str, tuple[str, ...]
             else:
                 done[name] = outcome
         if running and finished.empty():
-            ctx.clock.wait(changed, ctx.settings.step_timeout_s)
+            ctx.clock.wait(changed, ctx.settings.step_timeout_s)  # each step has that bound
     if errors:
         raise errors[0]
     return tuple(done[s.name] for s in steps)
