@@ -59,7 +59,9 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @cli.command()
 @click.argument("feature", type=click.Path(path_type=Path), metavar="FEATURE_OR_SCENARIO")
 @click.option("--backend", type=click.Choice(["embedded", "aws"]), default=None)
-@click.option("--time-scale", type=float, default=None, help="Drill seconds per real second.")
+@click.option("--time-scale", type=float, default=None,
+              help="Run on the scaled real-time clock at this many drill seconds per real "
+                   "second (default: virtual time on the embedded backend).")
 @click.option("--out", "runs_dir", type=click.Path(path_type=Path), default=None,
               help="Folder that receives the run folder (default: runs/).")
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
@@ -73,7 +75,8 @@ def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: floa
 
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
-                             seed=seed, latency=_parse_latency(latency) or None)
+                             seed=seed, latency=_parse_latency(latency) or None,
+                             clock="scaled" if time_scale is not None else None)
         sys.exit(run_and_report(_feature_path(feature), settings, out=out, err=err))
     except DrillError as exc:
         _fail(exc)
@@ -338,7 +341,8 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
         if inject_after_s is not None and inject_after_s < 0:
             raise ConfigError(f"--inject-after takes real seconds >= 0, got {inject_after_s!r}")
         settings = _settings(ctx, time_scale=time_scale or UP_TIME_SCALE, runs_dir=runs_dir,
-                             seed=seed, latency=_parse_latency(latency) or None)
+                             seed=seed, latency=_parse_latency(latency) or None,
+                             clock="scaled")  # people are in the loop: real time runs
         if settings.backend != "embedded":
             raise _aws_not_ready()
         sys.exit(up_and_report(settings, scenario=scenario,  # type: ignore[arg-type]

@@ -41,8 +41,10 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
         from drills.backends import check_aws_target
 
         check_aws_target(settings)
-    out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · time scale "
-              f"{settings.time_scale:g}x · runs in {settings.runs_dir}/")
+    timing = ("virtual time" if settings.clock == "virtual"
+              else f"time scale {settings.time_scale:g}x")
+    out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · {timing} · runs in "
+              f"{settings.runs_dir}/")
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
         result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp))
         if not result.drills and result.interrupted:

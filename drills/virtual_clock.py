@@ -42,7 +42,7 @@ from typing import Any
 
 from drills.clock import Clock
 
-__all__ = ["VirtualClock", "VirtualDeadlock"]
+__all__ = ["VirtualClock", "VirtualDeadlock", "make_clock"]
 
 log = logging.getLogger(__name__)
 
@@ -269,3 +269,8 @@ class VirtualClock(Clock):
         self._now = max(self._now, due)
         self._holder = chosen
         self._cv.notify_all()
+
+
+def make_clock(kind: str | None, *, scale: float) -> Clock:
+    """The clock a run's settings ask for: ``virtual``, or ``scaled`` at ``scale``."""
+    return VirtualClock() if kind == "virtual" else Clock(scale=scale)

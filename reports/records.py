@@ -326,6 +326,7 @@ class Evidence:
     marker_interval_seconds: float | None = None
     recovery_consecutive: int | None = None
     time_scale: float | None = None
+    clock: str | None = None  # "virtual" or "scaled" (drills.virtual_clock); None: not recorded
     clock_origin_seconds: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None

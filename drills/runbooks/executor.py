@@ -78,7 +78,7 @@ class RunbookContext:
 
 
 def _waiter_config(ctx: RunbookContext) -> dict[str, Any]:
-    delay = ctx.clock.real(ctx.settings.poll_interval_s)
+    delay = ctx.settings.poll_interval_s  # drill seconds: the retry policy sleeps on the clock
     attempts = max(1, int(ctx.settings.step_timeout_s / ctx.settings.poll_interval_s))
     return {"Delay": delay, "MaxAttempts": attempts}
 

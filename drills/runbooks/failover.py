@@ -21,7 +21,6 @@ from typing import Any
 
 import requests
 from botocore.exceptions import WaiterError
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.actions import ApiCall
 from drills.errors import ProbeTimeout
@@ -155,17 +154,13 @@ def await_health(ctx: RunbookContext, alb_dns: str) -> None:
             return 0, type(exc).__name__
         return answer.status_code, _reasons(answer)
 
-    retrying = Retrying(
-        stop=stop_after_delay(ctx.clock.real(ctx.settings.step_timeout_s)),
-        wait=wait_fixed(ctx.clock.real(ctx.settings.poll_interval_s)),
-        retry=retry_if_result(lambda answer: answer[0] != 200),
-    )
-    try:
-        retrying(get)
-    except RetryError as exc:
-        status, why = exc.last_attempt.result()
+    polled = ctx.clock.poll(get, until=lambda answer: answer[0] == 200,
+                            timeout_s=ctx.settings.step_timeout_s,
+                            every_s=ctx.settings.poll_interval_s, what=f"GET {url} to answer 200")
+    if not polled.done:
+        status, why = polled.value
         raise ProbeTimeout(f"GET {url} never answered 200 (last: {status or 'no answer'}"
-                           f"{': ' + why if why else ''})", last=status) from exc
+                           f"{': ' + why if why else ''})", last=status)
 
 
 def _reasons(answer: requests.Response) -> str:
