@@ -15,9 +15,11 @@ Every wait in a drill path goes through a clock, so either clock can run it:
 - ``poll(fn, until=..., timeout_s=..., every_s=...)``: call ``fn`` on a fixed drill-time
   cadence until ``until(result)``, the one polling primitive (waiting on AWS, on a fault to
   settle, on a canary to answer);
-- ``thread(target, name=...)`` and ``join(thread, ...)``: a thread that waits on the clock
+- ``thread(target, name=..., background=...)`` and ``join(thread, ...)``: a thread that waits
+  on the clock
   must be made here (it becomes a *participant*: the virtual clock counts it as busy from
   ``start()`` until it waits, and as gone once its target returns), and is joined here.
+  See :mod:`drills.virtual_clock` for the rules a participant follows.
 """
 
 from __future__ import annotations
@@ -129,9 +131,13 @@ class Clock:
                 return Polled(False, value)
             self._pause(min(every_s, left), what)
 
-    def thread(self, target: Callable[..., Any], *, name: str,
-               args: tuple[Any, ...] = ()) -> threading.Thread:
-        """A daemon thread (not started) that may wait on this clock: a participant."""
+    def thread(self, target: Callable[..., Any], *, name: str, args: tuple[Any, ...] = (),
+               background: bool = False) -> threading.Thread:
+        """A daemon thread (not started) that may wait on this clock: a participant.
+
+        ``background``: it ticks for as long as the drill runs (a prober, the scheduler), so
+        the virtual clock does not count its ticks as progress when looking for a deadlock.
+        """
         return threading.Thread(target=target, name=name, args=args, daemon=True)
 
     def join(self, thread: threading.Thread, *, real_timeout_s: float) -> bool:

@@ -188,7 +188,7 @@ class _Recorder(Generic[R]):
             raise RuntimeError(f"{type(self).__name__} already started")
         self._log = _CsvLog(self.csv_path, self.header)
         self.started_at = self.clock.now()
-        self._thread = self.clock.thread(self._run, name=type(self).__name__)
+        self._thread = self.clock.thread(self._run, name=type(self).__name__, background=True)
         self._thread.start()
 
     def stop(self) -> None:

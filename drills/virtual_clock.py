@@ -24,9 +24,13 @@ given to ``wait_for`` is called by the clock and must be quick and must not wait
 that is not a participant (an HTTP server's handler) may change state a waiter watches
 only while a participant waits on its answer, or must call :meth:`notify`.
 
-A deadlock (every participant waits on a condition with no deadline) raises
-:class:`VirtualDeadlock` in the oldest waiting participant, naming who waits on what; so
-does a wait past the horizon (``horizon_s`` drill seconds).
+A participant made with ``background=True`` (the prober, the marker writer, the scheduler
+of delayed effects) ticks for as long as the drill runs. A deadlock is every other
+(*foreground*) participant waiting on a condition with no deadline while time would move
+only for background ticks (or every participant waiting so, with no background one): it
+raises :class:`VirtualDeadlock` in the oldest foreground waiter, naming who waits on what,
+at once rather than after ticking through drill time. So does a wake-up past the horizon
+(``horizon_s`` drill seconds), which bounds the real time any wait can spin.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ class _Participant:
     what: str = ""
     waiting: bool = False
     error: BaseException | None = None
+    background: bool = False
 
     def due(self, now: float) -> float:
         """When this waiter should run: now if its condition holds, else its deadline."""
@@ -92,14 +97,15 @@ class _ParticipantThread(threading.Thread):
     """A thread registered with its clock when started, unregistered when its target ends."""
 
     def __init__(self, clock: VirtualClock, target: Callable[..., Any], name: str,
-                 args: tuple[Any, ...]) -> None:
+                 args: tuple[Any, ...], background: bool) -> None:
         super().__init__(name=name, daemon=True)
         self._clock, self._target_fn, self._args = clock, target, args
+        self._background = background
         self.participant: _Participant | None = None
 
     def start(self) -> None:
         """Register with the clock (in the starting thread), then start."""
-        self.participant = self._clock._register(self.name)
+        self.participant = self._clock._register(self.name, self._background)
         super().start()
 
     def run(self) -> None:
@@ -165,10 +171,10 @@ class VirtualClock(Clock):
         """Wait until ``predicate()`` holds, at most ``timeout_s`` drill seconds; its value."""
         return self._block(predicate, self._now + max(0.0, timeout_s), what or "a condition")
 
-    def thread(self, target: Callable[..., Any], *, name: str,
-               args: tuple[Any, ...] = ()) -> threading.Thread:
+    def thread(self, target: Callable[..., Any], *, name: str, args: tuple[Any, ...] = (),
+               background: bool = False) -> threading.Thread:
         """A participant thread (not started); see the module docstring."""
-        return _ParticipantThread(self, target, name, args)
+        return _ParticipantThread(self, target, name, args, background)
 
     def join(self, thread: threading.Thread, *, real_timeout_s: float) -> bool:
         """Wait on the clock until ``thread``'s target has returned, then join it."""
@@ -189,10 +195,11 @@ class VirtualClock(Clock):
 
     # -- the baton -------------------------------------------------------------------------
 
-    def _register(self, name: str) -> _Participant:
+    def _register(self, name: str, background: bool = False) -> _Participant:
         with self._cv:
             part = _Participant(name, next(self._seq), predicate=lambda: True,
-                                deadline=self._now, what="its start", waiting=True)
+                                deadline=self._now, what="its start", waiting=True,
+                                background=background)
             self._order.append(part)
             if self._holder is None and not self._running_elsewhere():
                 self._dispatch()
@@ -255,13 +262,13 @@ class VirtualClock(Clock):
         waiting = [p for p in self._order if p.waiting]
         if not waiting or len(waiting) < len(self._order):
             return
-        chosen = min(waiting, key=lambda p: (p.due(self._now), p.seq))
-        due = chosen.due(self._now)
-        if math.isinf(due) or due > self.horizon_s:
-            chosen = waiting[0]
-            why = ("every participant waits with no deadline" if math.isinf(due)
-                   else f"the next wake-up (t={due:g}s) is past the horizon "
-                        f"({self.horizon_s:g}s)")
+        dues = {p.seq: p.due(self._now) for p in waiting}
+        chosen = min(waiting, key=lambda p: (dues[p.seq], p.seq))
+        due = dues[chosen.seq]
+        why = self._stuck(waiting, dues, due)
+        if why:
+            fore = [p for p in waiting if not p.background]
+            chosen = (fore or waiting)[0]
             chosen.error = VirtualDeadlock(
                 f"virtual-time deadlock at drill t={self._now:g}s: {why}: "
                 + "; ".join(p.describe() for p in waiting))
@@ -269,6 +276,21 @@ class VirtualClock(Clock):
         self._now = max(self._now, due)
         self._holder = chosen
         self._cv.notify_all()
+
+    def _stuck(self, waiting: list[_Participant], dues: dict[int, float], due: float) -> str:
+        """Why moving time to ``due`` cannot help anyone ('' if it can)."""
+        if due <= self._now:
+            return ""
+        if due > self.horizon_s:
+            return (f"every participant waits and the next wake-up (t={due:g}s) is past the "
+                    f"horizon ({self.horizon_s:g}s)")
+        fore = [p for p in waiting if not p.background]
+        if all(math.isinf(dues[p.seq]) for p in fore) and (fore or math.isinf(due)):
+            return ("every participant waits with no deadline" if math.isinf(due) else
+                    "every foreground participant waits with no deadline; only background "
+                    "ticks are left")
+        return ""
+
 
 
 def make_clock(kind: str | None, *, scale: float) -> Clock:

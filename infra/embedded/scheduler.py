@@ -40,7 +40,7 @@ class Scheduler:
         self._cond = threading.Condition()
         self._stopping = False
         self._changes = 0  # bumped by at() and stop(): a waiting _next() looks again
-        self._thread = clock.thread(self._run, name=name)
+        self._thread = clock.thread(self._run, name=name, background=True)
 
     def start(self) -> Scheduler:
         """Start the thread; returns self."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -44,16 +43,9 @@ class Forecasted(NamedTuple):
     stderr: str
 
 
-# The drills' settings: only the clock is made faster than `make drill`'s.
-SETTINGS = "time_scale = 400\n"
-
-
 def env() -> dict[str, str]:
-    """The CLI's environment: no developer settings, this module's settings file."""
-    config = Path(tempfile.gettempdir()) / "drill-forecast-test.toml"
-    if not config.exists() or config.read_text(encoding="utf-8") != SETTINGS:
-        config.write_text(SETTINGS, encoding="utf-8")
-    return drill_env(DRILL_CONFIG=str(config), COLUMNS="200")
+    """The CLI's environment: no developer settings (drills run on virtual time), wide output."""
+    return drill_env(COLUMNS="200")
 
 
 def forecast_cli(out: Path, *args: str, feature: Path = FEATURE) -> subprocess.CompletedProcess:

@@ -154,3 +154,24 @@ def test_a_thread_that_is_not_a_participant_may_not_wait():
     thread.start()
     thread.join(5)
     assert "not a participant" in str(errors[0])
+
+
+def test_a_foreground_wait_forever_beside_background_ticks_is_a_deadlock():
+    clock = VirtualClock()
+    stop = threading.Event()
+    ticks: list[float] = []
+
+    def ticker() -> None:
+        while not clock.wait(stop, 10):
+            ticks.append(clock.now())
+
+    thread = clock.thread(ticker, name="prober", background=True)
+    thread.start()
+    clock.sleep(35)  # background ticks run while the foreground has a deadline
+    with pytest.raises(VirtualDeadlock, match="only background ticks are left") as caught:
+        clock.wait_for(lambda: False, timeout_s=float("inf"), what="an approval")
+    assert "main waits for an approval (no deadline)" in str(caught.value)
+    assert "prober waits for an event (until t=40s)" in str(caught.value)
+    assert (ticks, clock.now()) == ([10.0, 20.0, 30.0], 35.0)
+    stop.set()
+    assert clock.join(thread, real_timeout_s=5)
