@@ -26,7 +26,8 @@ drill: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-## benchmarks: drill wall time, probe cadence jitter, RTO error against ground truth
+## benchmarks: drill wall time, probe cadence jitter, RTO error against ground truth,
+## forecast draws per minute
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 

@@ -18,7 +18,7 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+from drills.clock import Clock
 
 __all__ = ["ACTIVE_DIR", "ActiveRun", "active_runs", "entry_path", "register", "unregister",
            "wait_until_gone"]
@@ -92,13 +92,9 @@ def active_runs(runs_dir: Path) -> list[ActiveRun]:
 
 def wait_until_gone(run: ActiveRun, *, timeout_s: float, poll_s: float = 0.1) -> bool:
     """Wait until the drill's process has exited; False if it still runs after the timeout."""
-    retrying = Retrying(stop=stop_after_delay(timeout_s), wait=wait_fixed(poll_s),
-                        retry=retry_if_result(lambda running: running))
-    try:
-        retrying(run.is_running)
-    except RetryError:
-        return False
-    return True
+    # Real seconds: another process's exit is not on any drill's clock.
+    return Clock().poll(run.is_running, until=lambda running: not running,
+                        timeout_s=timeout_s, every_s=poll_s, what="the drill to exit").done
 
 
 def _load(path: Path) -> ActiveRun | None:

@@ -85,7 +85,7 @@ class EmbeddedBackend:
 
         assert self.clients is not None
         self.deployment = deploy(self.settings, self.clients, progress=self.progress,
-                                 on_retry=on_retry)
+                                 on_retry=on_retry, clock=self.clock)
         return self.deployment
 
     def resolve(self, hostname: str) -> str:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
-
 from drills.actions import ApiCall
+from drills.clock import Clock
 from drills.faults.fis_experiment import ACTIVE_STATES, RUN_TAG, experiment_state
 
 __all__ = ["CLEANUP_CALLS", "finish_fis", "fis_leftovers"]
@@ -71,12 +70,10 @@ def finish_fis(clients: Any, regions: Iterable[str], run_id: str, *,
             if experiment_state(fis, experiment["id"])[0] in ACTIVE_STATES:
                 fis.stop_experiment(id=experiment["id"])
                 done.append(f"stopped FIS experiment {experiment['id']} in {region}")
-    waiting = Retrying(stop=stop_after_delay(timeout_s), wait=wait_fixed(poll_s),
-                       retry=retry_if_result(bool))
-    try:
-        waiting(_active, clients, regions, run_id)
-    except RetryError:
-        pass  # reported by the read-back below, which the caller makes
+    # Real seconds (cleanup runs outside any drill); still active is reported by the
+    # read-back below, which the caller makes.
+    Clock().poll(lambda: _active(clients, regions, run_id), until=lambda left: not left,
+                 timeout_s=timeout_s, every_s=poll_s, what="FIS experiments to stop")
     for region in regions:
         fis = clients.client("fis", region)
         for template in _templates(fis, run_id):

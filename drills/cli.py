@@ -67,7 +67,9 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @cli.command()
 @click.argument("feature", type=click.Path(path_type=Path), metavar="FEATURE_OR_SCENARIO")
 @click.option("--backend", type=click.Choice(["embedded", "aws"]), default=None)
-@click.option("--time-scale", type=float, default=None, help="Drill seconds per real second.")
+@click.option("--time-scale", type=float, default=None,
+              help="Run on the scaled real-time clock at this many drill seconds per real "
+                   "second (default: virtual time on the embedded backend).")
 @click.option("--out", "runs_dir", type=click.Path(path_type=Path), default=None,
               help="Folder that receives the run folder (default: runs/).")
 @click.option("--seed", type=int, default=None, help="Seed of the latency model.")
@@ -88,7 +90,8 @@ def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: floa
     try:
         settings = _settings(ctx, backend=backend, time_scale=time_scale, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None,
-                             templates_dir=templates_dir)
+                             templates_dir=templates_dir,
+                             clock="scaled" if time_scale is not None else None)
         with watching(settings.runs_dir, watch, out):
             sys.exit(run_and_report(_feature_path(feature), settings, verbose, out=out, err=err))
     except DrillError as exc:
@@ -98,6 +101,24 @@ def run(ctx: click.Context, feature: Path, backend: str | None, time_scale: floa
                   "that started has reverted its faults and journaled its verdict (rebuild a "
                   "run's report with `drill report RUN_DIR`)", soft_wrap=True)
         sys.exit(3)
+
+
+@cli.command()
+@click.argument("feature", type=click.Path(path_type=Path), metavar="FEATURE_OR_SCENARIO")
+@click.option("--draws", type=int, required=True, help="Seeded drills per scenario.")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: one a core).")
+@click.option("--seed", type=int, default=None, help="Seed of the seed list (default: drawn).")
+@click.option("--out", "runs_dir", type=click.Path(path_type=Path), help="Default: runs/.")
+@click.pass_context
+def forecast(ctx: click.Context, feature: Path, draws: int, jobs: int | None, seed: int | None,
+             **overrides: Any) -> None:
+    """Run N seeded drills of a feature's scenarios and forecast how often RTO/RPO are met."""
+    from drills.forecast_command import forecast_and_report
+    try:  # an interrupt comes back as DrillAborted (exit 3)
+        sys.exit(forecast_and_report(_feature_path(feature), _settings(ctx, **overrides),
+                                     draws=draws, jobs=jobs, seed=seed, out=out, err=err))
+    except DrillError as exc:
+        _fail(exc)
 
 
 def _feature_path(name: Path) -> Path:
@@ -361,7 +382,8 @@ def up(ctx: click.Context, scenario: str | None, time_scale: float | None,
         check_real_seconds(("--inject-after", inject_after_s), ("--linger", linger_s))
         settings = _settings(ctx, time_scale=time_scale or UP_TIME_SCALE, runs_dir=runs_dir,
                              seed=seed, latency=_parse_latency(latency) or None,
-                             templates_dir=templates_dir)
+                             templates_dir=templates_dir,
+                             clock="scaled")  # people are in the loop: real time runs
         if settings.backend != "embedded":
             raise _aws_not_ready()
         sys.exit(up_and_report(settings, scenario=scenario,  # type: ignore[arg-type]

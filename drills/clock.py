@@ -1,22 +1,56 @@
-"""One clock for the whole drill: monotonic drill time, wall-time labels, scaled waits.
+"""One clock for the whole drill: monotonic drill time, wall-time labels, waits on drill time.
 
-Drill time is real monotonic time multiplied by the time scale: at 60x one real second is
-one drill minute. Every duration the drill reports is a difference of two :meth:`Clock.now`
-readings; wall time only labels evidence and is never subtracted.
+Drill time is real monotonic time multiplied by the time scale on :class:`Clock` (at 60x one
+real second is one drill minute); :class:`drills.virtual_clock.VirtualClock` is the other
+implementation, where drill time moves only while every participant waits. Every duration
+the drill reports is a difference of two :meth:`Clock.now` readings; wall time only labels
+evidence and is never subtracted.
+
+Every wait in a drill path goes through a clock, so either clock can run it:
+
+- ``sleep(s)`` / ``sleep_until(t)``: a pause in drill seconds;
+- ``wait(event, s)``: a :class:`threading.Event` with a drill-time timeout;
+- ``wait_for(predicate, timeout_s=...)``: a condition with a drill-time deadline (pass the
+  :class:`threading.Condition` that is notified when it may have changed, if there is one);
+- ``poll(fn, until=..., timeout_s=..., every_s=...)``: call ``fn`` on a fixed drill-time
+  cadence until ``until(result)``, the one polling primitive (waiting on AWS, on a fault to
+  settle, on a canary to answer);
+- ``thread(target, name=..., background=...)`` and ``join(thread, ...)``: a thread that waits
+  on the clock
+  must be made here (it becomes a *participant*: the virtual clock counts it as busy from
+  ``start()`` until it waits, and as gone once its target returns), and is joined here.
+  See :mod:`drills.virtual_clock` for the rules a participant follows.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Clock", "FakeClock"]
+__all__ = ["Clock", "FakeClock", "Polled"]
+
+T = TypeVar("T")
+# How often a condition without a threading.Condition is re-checked on the scaled clock.
+_RECHECK_REAL_S = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class Polled(Generic[T]):
+    """What :meth:`Clock.poll` ended with: whether ``until`` held, and the last result."""
+
+    done: bool
+    value: T
 
 
 class Clock:
     """Scaled monotonic clock; ``now()`` is drill seconds since the clock was made."""
+
+    kind = "scaled"
 
     def __init__(
         self,
@@ -60,6 +94,62 @@ class Clock:
     def wait(self, event: threading.Event, drill_seconds: float) -> bool:
         """Wait for ``event`` at most ``drill_seconds`` of drill time; True if it was set."""
         return event.wait(max(0.0, self.real(drill_seconds)))
+
+    def wait_for(self, predicate: Callable[[], bool], *, timeout_s: float, what: str = "",
+                 cond: threading.Condition | None = None) -> bool:
+        """Wait until ``predicate()`` holds, at most ``timeout_s`` drill seconds; its value.
+
+        ``cond``, when given, is notified by whoever changes what ``predicate`` reads; without
+        it the predicate is re-checked every few real milliseconds. ``what`` names the wait
+        (the virtual clock reports it in a deadlock).
+        """
+        real = None if math.isinf(timeout_s) else max(0.0, self.real(timeout_s))
+        if cond is not None:
+            with cond:
+                return bool(cond.wait_for(predicate, timeout=real))
+        deadline = math.inf if real is None else self._monotonic() + real
+        while not predicate():
+            left = deadline - self._monotonic()
+            if left <= 0:
+                return False
+            self._sleep(min(_RECHECK_REAL_S, left))
+        return True
+
+    def poll(self, fn: Callable[[], T], *, until: Callable[[T], bool] = bool,
+             timeout_s: float, every_s: float, what: str = "") -> Polled[T]:
+        """Call ``fn`` every ``every_s`` drill seconds until ``until(result)``, at most
+        ``timeout_s`` (a last call is made at the deadline); the outcome and last result."""
+        if not every_s > 0:
+            raise ValueError(f"every_s must be > 0, got {every_s!r}")
+        deadline = self.now() + timeout_s
+        while True:
+            value = fn()
+            if until(value):
+                return Polled(True, value)
+            left = deadline - self.now()
+            if left <= 0:
+                return Polled(False, value)
+            self._pause(min(every_s, left), what)
+
+    def thread(self, target: Callable[..., Any], *, name: str, args: tuple[Any, ...] = (),
+               background: bool = False) -> threading.Thread:
+        """A daemon thread (not started) that may wait on this clock: a participant.
+
+        ``background``: it ticks for as long as the drill runs (a prober, the scheduler), so
+        the virtual clock does not count its ticks as progress when looking for a deadlock.
+        """
+        return threading.Thread(target=target, name=name, args=args, daemon=True)
+
+    def join(self, thread: threading.Thread, *, real_timeout_s: float) -> bool:
+        """Join ``thread`` (made by :meth:`thread`); True if it ended within the timeout."""
+        thread.join(real_timeout_s)
+        return not thread.is_alive()
+
+    def notify(self) -> None:
+        """Say that something a waiter watches changed (for threads that never wait here)."""
+
+    def _pause(self, drill_seconds: float, what: str) -> None:
+        self.sleep(drill_seconds)
 
 
 class FakeClock(Clock):

@@ -83,6 +83,9 @@ class Settings(BaseModel):
 
     # Drill time: 60x means one real second is one drill minute. The aws backend is 1x.
     time_scale: float = Field(default=60.0, gt=0, le=10_000)
+    # Which clock runs the drill (drills.virtual_clock): unset, virtual on the embedded
+    # backend and scaled (real time x time_scale) on aws.
+    clock: Literal["virtual", "scaled"] | None = None
     probe_interval_s: float = Field(default=10.0, gt=0)
     probe_timeout_s: float = Field(default=8.0, gt=0)
     marker_interval_s: float = Field(default=2.0, gt=0)
@@ -143,7 +146,16 @@ class Settings(BaseModel):
         if values.get("time_scale") is None and not embedded:
             # A real account's clock runs at 1x; a faster one only against a rehearsal world.
             values = {**values, "time_scale": 1.0}
+        if values.get("clock") is None:
+            values = {**values, "clock": "virtual" if embedded else "scaled"}
         return values
+
+    @model_validator(mode="after")
+    def _virtual_needs_embedded(self) -> Settings:
+        if self.clock == "virtual" and self.backend != "embedded":
+            raise ValueError("clock = \"virtual\" needs the embedded backend: a real "
+                             "account's time cannot be made to wait (use clock = \"scaled\")")
+        return self
 
     @model_validator(mode="after")
     def _aws_needs_accounts(self) -> Settings:

@@ -51,6 +51,11 @@ MEANINGS: dict[str, str] = {
                   "Every duration in settings and evidence is in drill seconds. Unset on the "
                   "aws backend: 1 (a faster clock there only suits an AWS-compatible "
                   "rehearsal endpoint). CLI: `--time-scale`.",
+    "clock": "`virtual`: drill time moves only while every part of the drill waits, so a "
+             "seed gives the same figures on any machine and a drill takes seconds (embedded "
+             "backend only; the default there). `scaled`: real time x `time_scale`, to watch "
+             "a drill live (the default on aws; `drill run --time-scale` and `drill up` "
+             "choose it).",
     "probe_interval_s": "How often the prober GETs `/health` (drill seconds); the RTO's error "
                         "bound is one interval.",
     "probe_timeout_s": "Timeout of one probe (drill seconds); keep it below the interval.",

@@ -34,6 +34,7 @@ from drills.readiness import audit_before_fault, not_replicating
 from drills.runbooks.executor import RunbookStep, execute, runbook_context
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
+from drills.virtual_clock import make_clock
 from infra.retry import describe_error
 
 __all__ = ["Drill", "DrillResult", "Objectives"]
@@ -87,7 +88,8 @@ class Drill:
     def __post_init__(self) -> None:
         if self.settings.seed is None:  # draw one, so the run's journal can reproduce it
             self.settings = self.settings.model_copy(update={"seed": secrets.randbelow(2**31)})
-        self.clock = Clock(scale=self.settings.time_scale)
+        # Made in the thread that runs the drill: on virtual time it is the first participant.
+        self.clock: Clock = make_clock(self.settings.clock, scale=self.settings.time_scale)
         self.run_dir = runinfo.new_run_dir(self.settings.runs_dir, self.scenario)
         self.timeline = Timeline(self.run_dir / "timeline.jsonl", self.clock,
                                  secrets=self.settings.secrets())

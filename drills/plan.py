@@ -27,8 +27,9 @@ from drills.config import Settings, check_objectives, check_scenario_regions, lo
 from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultContext, FaultRegistry, default_registry
 from drills.fis import EXPERIMENT_EFFECTS, FisTemplate, fis_template
+from drills.runbooks.executor import describe_order
 from drills.runbooks.failback import failback_steps
-from drills.runbooks.failover import failover_steps
+from drills.runbooks.failover import failover_steps, parallel_failover_steps
 from drills.safety import GUARD_CALLS, TargetGuard
 
 __all__ = [
@@ -233,11 +234,12 @@ class Planner:
         self.add("detect", f"wait for {self.settings.recovery_consecutive} consecutive "
                   "failed probes, then declare the primary lost")
 
-    def fail_over(self) -> None:
+    def fail_over(self, *, parallel: bool = False) -> None:
         """Phases decide and failover: the runbook's steps with the calls each makes."""
         s = self.settings
         self.add("decide", f"wait the decision delay of {s.decide_delay_s:g}s")
-        self._runbook("failover", failover_steps(s.dr_region))
+        steps = (parallel_failover_steps if parallel else failover_steps)(s.dr_region)
+        self._runbook("failover", steps)
 
     def region_back(self, region: str) -> None:
         """Phase region-back: revert the region's outage now (closing then skips it)."""
@@ -269,8 +271,8 @@ class Planner:
             if not step.calls:  # shown all the same, so every runbook step is in the plan
                 actions.append(PlannedAction(phase, step.region, "-", "(no AWS call)",
                                              step.description, False, step.name))
-        self.phases.append(PlannedPhase(phase, f"run the {phase} runbook: " + ", ".join(
-            step.name for step in steps), tuple(actions)))
+        self.phases.append(PlannedPhase(phase, f"run the {phase} runbook: "
+                                        + describe_order(steps), tuple(actions)))
 
     def await_recovery(self) -> None:
         """Phase recovery: wait for healthy probes served by the DR region."""

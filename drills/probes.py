@@ -188,7 +188,7 @@ class _Recorder(Generic[R]):
             raise RuntimeError(f"{type(self).__name__} already started")
         self._log = _CsvLog(self.csv_path, self.header)
         self.started_at = self.clock.now()
-        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
+        self._thread = self.clock.thread(self._run, name=type(self).__name__, background=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -196,8 +196,7 @@ class _Recorder(Generic[R]):
         self._stop.set()
         if self._thread is not None:
             # Connect and read timeouts apply separately; a second covers the rest.
-            self._thread.join(2 * self.request_timeout + 1.0)
-            if self._thread.is_alive():
+            if not self.clock.join(self._thread, real_timeout_s=2 * self.request_timeout + 1.0):
                 logger.warning("%s still busy after stop; left as daemon", type(self).__name__)
         if self._log is not None:
             self._log.close()
@@ -227,9 +226,13 @@ class _Recorder(Generic[R]):
         Raises:
             ProbeTimeout: the deadline passed or the thread ended first; carries the last record.
         """
+        def ready() -> bool:
+            with self._cond:
+                return self._done or predicate(tuple(self._records))
+
+        self.clock.wait_for(ready, timeout_s=timeout_s, cond=self._cond,
+                            what=f"{type(self).__name__} records to meet a condition")
         with self._cond:
-            self._cond.wait_for(lambda: self._done or predicate(tuple(self._records)),
-                                timeout=self.clock.real(timeout_s))
             records = list(self._records)
         if predicate(records):
             return records

@@ -97,6 +97,7 @@ def describe_run(drill: Any) -> dict[str, Any]:
         "backend": s.backend,
         "environment": s.environment_suffix,
         "time_scale": s.time_scale,
+        "clock": drill.clock.kind,  # virtual or scaled (drills.virtual_clock)
         "objectives": {"rto_seconds": drill.objectives.rto_seconds,
                        "rpo_seconds": drill.objectives.rpo_seconds},
         "probe_interval_seconds": s.probe_interval_s,

@@ -47,8 +47,10 @@ def run_and_report(feature: Path, settings: Settings, verbose: bool = False, *,
         from drills.backends import check_aws_target
 
         check_aws_target(settings)
-    out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · time scale "
-              f"{settings.time_scale:g}x · runs in {settings.runs_dir}/")
+    timing = ("virtual time" if settings.clock == "virtual"
+              else f"time scale {settings.time_scale:g}x")
+    out.print(f"[bold]drill[/] {feature} · backend {settings.backend} · {timing} · runs in "
+              f"{settings.runs_dir}/")
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
         result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp),
                              verbose=verbose)
@@ -190,7 +192,25 @@ def print_summary(run_dir: Path, out: Console) -> None:
             out.print(f"[red]•[/] {finding.id}: {finding.message}", soft_wrap=True)
     out.print(f"RTO {_fmt(ev.rto_seconds)} · RPO {_fmt(ev.rpo_seconds)} · verdict {ev.verdict}",
               soft_wrap=True)
+    placed = _in_forecast(run_dir, ev)
+    if placed:
+        out.print(placed, soft_wrap=True)
     out.print(f"run folder: {run_dir}\nreport:     {run_dir / 'report.html'}", soft_wrap=True)
+
+
+def _in_forecast(run_dir: Path, ev: Any) -> str | None:
+    """Where an embedded drill's RTO falls among the newest forecast of its scenario."""
+    from reports.forecast_records import latest_forecast, percentile_rank
+
+    if ev.backend != "embedded" or ev.rto_seconds is None:
+        return None
+    found = latest_forecast(Path(run_dir).parent, ev.scenario)
+    if found is None:
+        return None
+    folder, record = found
+    rank = percentile_rank(record, ev.scenario, ev.rto_seconds)
+    return (f"this draw: p{rank} of the forecast's {len(record.of(ev.scenario))} draws of this "
+            f"scenario ({folder.name})")
 
 
 def _stores_table(stores: Any) -> Table:

@@ -13,9 +13,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills import active
+from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import ConfigError
 from drills.interrupts import held_signals
@@ -201,12 +201,10 @@ def inject_run(runs_dir: Path, run_dir: Path | None, *, timeout_s: float, out: C
 
 def _await_injection(run: active.ActiveRun, timeout_s: float) -> dict[str, Any] | None:
     """The ``fault.injected`` (or ``run.finished``) event once the run has journaled it."""
-    retrying = Retrying(stop=stop_after_delay(timeout_s), wait=wait_fixed(0.1),
-                        retry=retry_if_result(lambda found: found is None))
-    try:
-        return retrying(lambda: _first(_journal(run.run_dir), "fault.injected", "run.finished"))
-    except RetryError:
-        return None
+    # Real seconds: the run is another process with a clock of its own.
+    return Clock().poll(lambda: _first(_journal(run.run_dir), "fault.injected", "run.finished"),
+                        until=lambda found: found is not None, timeout_s=timeout_s,
+                        every_s=0.1, what="the run's journal").value
 
 
 def down_runs(runs_dir: Path, run_dir: Path | None, *, timeout_s: float, out: Console) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from drills.actions import ApiCall
+from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import ConfigError, DeployError
 from infra.aws import ClientFactory
@@ -226,11 +227,11 @@ def _replicate(aws: AwsCalls, primary_fs: str, dr_fs: str) -> bool:
 
 
 def deploy(settings: Settings, factory: ClientFactory, *, progress: Progress | None = None,
-           on_retry: RetryHook | None = None) -> Deployment:
+           on_retry: RetryHook | None = None, clock: Clock | None = None) -> Deployment:
     """Deploy (or find) both stacks and EFS replication, then verify them (guide steps 1-6)."""
     _validate(settings)
     checked = check_templates(settings)  # before any AWS call: contract and cfn-lint
-    aws, s, created = AwsCalls(settings, factory, progress, on_retry), settings, []
+    aws, s, created = AwsCalls(settings, factory, progress, on_retry, clock), settings, []
     aws.say(f"step 1: primary stack in {s.primary_region}")
     params = {"environmentSuffix": s.environment_suffix, "DBUsername": s.db_username,
               "DBPassword": s.db_password.get_secret_value()}
@@ -308,10 +309,10 @@ def _check(found: Inspection, primary_arn: str) -> None:
 
 
 def teardown(settings: Settings, factory: ClientFactory, *, progress: Progress | None = None,
-             on_retry: RetryHook | None = None) -> None:
+             on_retry: RetryHook | None = None, clock: Clock | None = None) -> None:
     """Remove EFS replication, then the DR stack, then the primary stack (guide's cleanup)."""
     _validate(settings)
-    aws, s = AwsCalls(settings, factory, progress, on_retry), settings
+    aws, s = AwsCalls(settings, factory, progress, on_retry, clock), settings
     primary = stack_summary(aws, s.primary_region, s.primary_stack)
     fs_id = next((o["OutputValue"] for o in (primary or {}).get("Outputs") or []
                   if o["OutputKey"] == "EFSFileSystemId"), None)

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 
 from drills.actions import ApiCall
+from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import DeployError, StackCreateFailed
 from infra.aws import ClientFactory
@@ -45,13 +46,16 @@ class AwsCalls:
     """Clients, retries, waiter budgets and progress for one deploy/inspect/teardown call."""
 
     def __init__(self, settings: Settings, factory: ClientFactory, progress: Progress | None,
-                 on_retry: RetryHook | None) -> None:
+                 on_retry: RetryHook | None, clock: Clock | None = None) -> None:
         self.settings = settings
         self.factory = factory
         self.progress = progress or (lambda _msg: None)
+        # With the drill's clock, waits are drill seconds on it (virtual time included);
+        # without one, real seconds scaled by the settings' time scale.
         self.retry = RetryPolicy(max_attempts=settings.api_max_attempts,
-                                 max_delay_s=settings.api_timeout_s * 3, on_retry=on_retry)
-        delay = _POLL_DRILL_S / settings.time_scale
+                                 max_delay_s=settings.api_timeout_s * 3, on_retry=on_retry,
+                                 **({"sleep": clock.sleep} if clock is not None else {}))
+        delay = _POLL_DRILL_S if clock is not None else _POLL_DRILL_S / settings.time_scale
         self.waiter = {"Delay": delay, "MaxAttempts": int(_STACK_TIMEOUT_DRILL_S // _POLL_DRILL_S)}
 
     def call(self, service: str, region: str, operation: str, **kwargs: Any) -> Any:

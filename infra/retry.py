@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from botocore import xform_name
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -27,7 +28,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-__all__ = ["RetryHook", "RetryPolicy", "describe_error", "is_transient"]
+__all__ = ["RetryHook", "RetryPolicy", "describe_error", "is_transient", "run_waiter"]
 
 T = TypeVar("T")
 RetryHook = Callable[[str, str, int, BaseException], None]
@@ -97,15 +98,55 @@ class RetryPolicy:
         return retrying(fn, **kwargs)
 
     def wait(self, service: str, waiter_name: str, client: Any, /, **kwargs: Any) -> None:
-        """Run a boto3 waiter, starting it again when a poll was throttled or got a 5xx."""
-        waiter = client.get_waiter(waiter_name)
+        """Run a boto3 waiter, starting it again when a poll was throttled or got a 5xx.
+
+        The waiter's acceptors are botocore's; its pauses go through ``sleep`` (the drill's
+        clock), so ``WaiterConfig``'s ``Delay`` is in ``sleep``'s seconds.
+        """
         # The waiter's own MaxAttempts bounds each wait; the time budget of a single call
         # would cut a long, healthy wait short, so only the attempt count applies here.
         patient = dataclasses.replace(self, max_delay_s=float("inf"))
-        patient.call(service, f"wait:{waiter_name}", waiter.wait, **kwargs)
+        patient.call(service, f"wait:{waiter_name}", lambda: run_waiter(
+            client, waiter_name, self.sleep, **kwargs))
 
     def _report(self, service: str, operation: str, state: Any) -> None:
         if self.on_retry is not None and state.outcome is not None:
             error = state.outcome.exception()
             if error is not None:
                 self.on_retry(service, operation, state.attempt_number, error)
+
+
+def _answer(operation: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    try:
+        return operation(**kwargs)
+    except ClientError as exc:  # botocore's waiters match error codes in the response
+        return exc.response
+
+
+def run_waiter(client: Any, waiter_name: str, sleep: Callable[[float], None], /,
+               **kwargs: Any) -> None:
+    """botocore's waiter loop (acceptors, MaxAttempts) with ``sleep`` between polls.
+
+    Raises:
+        WaiterError: a failure acceptor matched, an unmatched error, or attempts ran out.
+    """
+    waiter = client.get_waiter(waiter_name)
+    config = kwargs.pop("WaiterConfig", {})
+    delay, attempts = config.get("Delay", waiter.config.delay), config.get(
+        "MaxAttempts", waiter.config.max_attempts)
+    operation = getattr(client, xform_name(waiter.config.operation))
+    for attempt in range(1, attempts + 1):
+        response = _answer(operation, kwargs)
+        state = next((a.state for a in waiter.config.acceptors if a.matcher_func(response)),
+                     None)
+        if state == "success":
+            return
+        if state == "failure" or (state is None and "Error" in response):
+            error = response.get("Error", {})
+            reason = (f"An error occurred ({error.get('Code', 'Unknown')}): "
+                      f"{error.get('Message', 'Unknown')}" if state is None
+                      else "Waiter encountered a terminal failure state")
+            raise WaiterError(name=waiter_name, reason=reason, last_response=response)
+        if attempt < attempts:
+            sleep(delay)
+    raise WaiterError(name=waiter_name, reason="Max attempts exceeded", last_response=response)

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from reports.records import Evidence, StepRecord
 from reports.sources import ProbeRow
 
-__all__ = ["TrendPoint", "timeline_svg", "trend_svg"]
+__all__ = ["TrendPoint", "critical_path", "timeline_svg", "trend_svg"]
 
 _RC: Any = {"svg.hashsalt": "streamflix-dr", "svg.fonttype": "none", "font.size": 9,
        "font.family": "sans-serif"}
@@ -83,7 +83,9 @@ def _plot_events(ax: Any, evidence: Evidence) -> None:
     if m.outage_start_offset_s is not None and evidence.objectives.rto_seconds:
         _mark(ax, m.outage_start_offset_s + evidence.objectives.rto_seconds, "RTO objective",
               "#8250df", "-.", top)
-    for i, step in enumerate(s for s in evidence.runbook if _charted(s, evidence)):
+    # The drill's own steps have their lanes below (_plot_runbook); people's calls stay here.
+    people = (s for s in evidence.runbook if s.actor != "drill" and _charted(s, evidence))
+    for i, step in enumerate(people):
         if step.start_offset_s is None:
             continue
         end = step.end_offset_s if step.end_offset_s is not None else step.start_offset_s
@@ -92,17 +94,59 @@ def _plot_events(ax: Any, evidence: Evidence) -> None:
                 fontsize=7, color="#0969da")
 
 
+def critical_path(steps: Sequence[StepRecord]) -> tuple[str, ...]:
+    """The runbook steps that set its end: from the last to finish, back through the
+    dependency that finished last each time (steps run at once: only the slower one)."""
+    timed = {s.step: s for s in steps if s.end_offset_s is not None}
+    if not timed:
+        return ()
+    step: StepRecord | None = max(timed.values(), key=lambda s: s.end_offset_s or 0.0)
+    path: list[str] = []
+    while step is not None and step.step not in path:
+        path.append(step.step)
+        before = [timed[name] for name in step.after if name in timed]
+        step = max(before, key=lambda s: s.end_offset_s or 0.0) if before else None
+    return tuple(reversed(path))
+
+
+def _plot_runbook(ax: Any, steps: Sequence[StepRecord]) -> None:
+    """One lane per runbook step, a bar from its start to its end; the critical path dark."""
+    critical = critical_path(steps)
+    for lane, step in enumerate(steps):
+        start = step.start_offset_s or 0.0
+        end = step.end_offset_s if step.end_offset_s is not None else start
+        on_path = step.step in critical
+        ax.barh(lane, max(end - start, 0.5), left=start, height=0.6,
+                color="#0969da" if on_path else "#8c959f", zorder=3)
+        after = f" after {', '.join(step.after)}" if step.after else ""
+        ax.text(end, lane, f" {end - start:.0f} s{after}", va="center", fontsize=7)
+    ax.set_yticks(range(len(steps)), [s.step for s in steps])
+    ax.set_ylim(len(steps) - 0.4, -0.6)
+    ax.set_xlabel("drill seconds since run start")
+    ax.set_title("runbook steps (dark: the critical path, " + " → ".join(critical) + ")",
+                 fontsize=8, loc="left")
+    ax.grid(axis="x", alpha=0.3)
+
+
 def timeline_svg(evidence: Evidence, probes: Sequence[ProbeRow]) -> str:
     """Every probe sample by region and health, with fault, runbook steps and recovery marked."""
+    steps = [s for s in evidence.runbook if s.actor == "drill" and s.start_offset_s is not None]
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(11, 3.8))
-        ax = fig.add_subplot()
+        fig = Figure(figsize=(11, 3.8 + (0.3 * len(steps) + 0.6 if steps else 0)))
+        if steps:
+            ax, lanes = fig.subplots(2, 1, sharex=True, height_ratios=[3.8, 0.3 * len(steps)
+                                                                       + 0.6])
+        else:
+            ax, lanes = fig.add_subplot(), None
         _plot_probes(ax, evidence, probes)
         _plot_events(ax, evidence)
         ax.grid(axis="x", alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, framealpha=0.9)
         ax.set_title(f"Probe samples: {len(probes)} (every {evidence.probe_interval_seconds:g} s)"
                      if evidence.probe_interval_seconds else f"Probe samples: {len(probes)}")
+        if lanes is not None:
+            ax.set_xlabel("")
+            _plot_runbook(lanes, steps)
         return _to_svg(fig, "timeline-svg", "probe timeline")
 
 

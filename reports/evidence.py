@@ -78,7 +78,7 @@ def build_evidence(run_dir: Path) -> Evidence:
         probe_interval_seconds=interval,
         marker_interval_seconds=_num(started.get("marker_interval_seconds")),
         recovery_consecutive=_int(started.get("recovery_consecutive")),
-        time_scale=_num(started.get("time_scale")), clock_origin_seconds=t0,
+        time_scale=_num(started.get("time_scale")), clock=_clock(started), clock_origin_seconds=t0,
         **_span(journal, started, t0),
         test=_test(started), scope=_scope(started), phases=_phases(journal, t0),
         rto_split=_split(measured), measurement=_measurement(measured, t0, interval),
@@ -183,10 +183,18 @@ def _span(journal: Journal, started: Mapping[str, Any], t0: float) -> dict[str, 
     }
 
 
+def _clock(started: Mapping[str, Any]) -> str | None:
+    return clock if (clock := started.get("clock")) in ("virtual", "scaled") else None
+
+
 def _test(started: Mapping[str, Any]) -> TestInfo:
     backend, scale = started.get("backend"), _num(started.get("time_scale"))
     if backend == "aws":
         kind = "live failover on AWS (real clock; non-production target)"
+    elif _clock(started) == "virtual":
+        kind = ("simulation: AWS APIs emulated on loopback, data plane simulated, virtual "
+                "time (drill time moves only while the drill waits: the same seed gives the "
+                "same figures on any host; probe cadence jitter is 0 by construction)")
     else:
         kind = (f"simulation: AWS APIs emulated on loopback, data plane simulated, "
                 f"time scale x{scale:g}" if scale else "simulation on the embedded backend")
@@ -247,7 +255,8 @@ def _steps(journal: Journal, t0: float) -> tuple[StepRecord, ...]:
             timed["duration_seconds"] = _num(e.get("duration_s"))
         records.append(StepRecord(step=str(s.get("step", "")), region=str(s.get("region", "")),
                                   **timed, status=str(e.get("status", "ok")) if e else "incomplete",
-                                  error=_text(e.get("error")) if e else None))
+                                  error=_text(e.get("error")) if e else None,
+                                  after=tuple(str(a) for a in s.get("after") or ())))
     return tuple(records) + operator_steps(journal, t0)
 
 

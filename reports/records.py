@@ -138,6 +138,8 @@ class StepRecord:
     # "drill": a step of the drill's own runbook; "operator": an API call a person made
     # through the embedded endpoint (`drill up`), as aws CLI or SDK sent it.
     actor: Literal["drill", "operator"] = "drill"
+    # The steps this one waited for (the runbook's dependencies; the critical path's links).
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +337,7 @@ class Evidence:
     marker_interval_seconds: float | None = None
     recovery_consecutive: int | None = None
     time_scale: float | None = None
+    clock: str | None = None  # "virtual" or "scaled" (drills.virtual_clock); None: not recorded
     clock_origin_seconds: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None

@@ -44,6 +44,15 @@ def _(drill: Drill) -> None:
     drill.fail_over()
 
 
+@when("the on-call team runs the parallel failover runbook")
+def _(drill: Drill) -> None:
+    from drills.runbooks.failover import parallel_failover_steps
+
+    drill.runbook = parallel_failover_steps(drill.settings.dr_region)
+    drill.detect()
+    drill.fail_over()
+
+
 @then(parsers.parse("the application is served from {region}"))
 def _(drill: Drill, region: str) -> None:
     drill.await_recovery()

@@ -34,6 +34,10 @@ class DrillCarrier:
     settings: Settings
     progress: Callable[[str], None] = lambda _msg: None
     drills: list[Drill] = field(default_factory=list)
+    # One draw of a forecast (drills/forecast.py): the forecast's own steps do not recurse.
+    forecast_draw: bool = False
+    # Forecasts already run in this session, by (feature, scenario, draws, seed).
+    forecasts: dict[tuple[str, str, int, int], object] = field(default_factory=dict)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -43,6 +43,11 @@ def _runbook(p: Planner) -> None:
     p.fail_over()
 
 
+def _parallel_runbook(p: Planner) -> None:
+    p.detect()
+    p.fail_over(parallel=True)
+
+
 def _served(p: Planner, region: str) -> None:
     p.await_recovery()
     p.measure()
@@ -50,6 +55,12 @@ def _served(p: Planner, region: str) -> None:
 
 def _checks_only(p: Planner, **_: Any) -> None:
     """A Then step that asserts on what earlier steps read: no action of its own."""
+
+
+def _forecast(p: Planner, percent: float, draws: int) -> None:
+    p.add("forecast", f"{draws} more drills of this feature, each in a worker process on its "
+          f"own embedded world with its own seed; at least {percent:g}% of them must meet the "
+          "objective (one forecast for the whole feature)")
 
 
 def _step_timeout(p: Planner, seconds: float) -> None:
@@ -87,6 +98,7 @@ STEP_PLANS: dict[str, PlanFn] = {
     "the application is healthy in {region}": _healthy,
     "the region {region} is lost": lambda p, region: p.inject("region-outage", region=region),
     "the on-call team runs the failover runbook": _runbook,
+    "the on-call team runs the parallel failover runbook": _parallel_runbook,
     "the application is served from {region}": _served,
     "the RTO is within its objective": _checks_only,
     "the RPO is within its objective": _checks_only,
@@ -114,6 +126,9 @@ STEP_PLANS: dict[str, PlanFn] = {
     "it is back within the RPO objective within {minutes:d} minutes": _checks_only,
     "the replica reports replication stopped": _checks_only,
     "the failover runbook retried each refused DNS change": _checks_only,
+    # steps/forecast_steps.py
+    "the RTO is within its objective in at least {percent:g}% of {draws:d} draws": _forecast,
+    "the RPO is within its objective in at least {percent:g}% of {draws:d} draws": _forecast,
     # steps/failback_steps.py
     "the region {region} is back": lambda p, region: p.region_back(region),
     "the on-call team runs the failback runbook": lambda p: p.fail_back(),

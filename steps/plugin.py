@@ -9,4 +9,5 @@ pytest_plugins = [
     "steps.fault_steps",
     "steps.failback_steps",
     "steps.breakage_steps",
+    "steps.forecast_steps",
 ]

@@ -8,6 +8,7 @@ those under ``features/``). Settings go in, and the drills come back out, throug
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from drills.runinfo import PROJECT_ROOT
 from steps.fixtures import CARRIER_NAME, DrillCarrier
 
 __all__ = ["FeatureRun", "load_feature", "run_feature"]
+
+_RUNS = itertools.count(1)
 
 
 @dataclass
@@ -113,23 +116,32 @@ def load_feature(path: Path) -> Any:
 
 
 def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[str], None],
-                results_dir: Path, verbose: bool = False) -> FeatureRun:
+                results_dir: Path, verbose: bool = False,
+                forecast_draw: bool = False) -> FeatureRun:
     """Run every scenario of ``feature_path``; JUnit and Cucumber JSON go to ``results_dir``.
 
     pytest's own terminal output (progress dots, "generated json file", "1 passed in") is
     left out unless ``verbose``: the drill's progress and summary are what an operator reads,
-    and step failures reach the summary through the carrier either way.
+    and step failures reach the summary through the carrier either way. ``forecast_draw``:
+    this run is one draw of a forecast, whose own steps only check.
     """
     feature = load_feature(feature_path)
     carrier = _Collector(settings, progress, Path(feature_path))
+    carrier.forecast_draw = forecast_draw
     carrier.tags = _tags(feature)
     with tempfile.TemporaryDirectory(prefix="drill-feature-") as tmp:
-        module = Path(tmp) / "test_drill_feature.py"
+        # A name of its own per run: pytest keeps an imported test module in sys.modules, and
+        # a second run in the same process (a forecast's worker) would collide with it.
+        module = Path(tmp) / f"test_drill_feature_{next(_RUNS)}.py"
         module.write_text("from pytest_bdd import scenarios\n"
                           f"scenarios({str(Path(feature_path).resolve())!r})\n", encoding="utf-8")
         args = [str(module), "-p", "steps.plugin", "-p", "no:cacheprovider", "-s",
                 "-c", str(PROJECT_ROOT / "pyproject.toml"), "--rootdir", str(PROJECT_ROOT),
-                "-p", "no:warnings", f"--junitxml={results_dir / 'junit.xml'}",
+                "-p", "no:warnings",
+                # Its report is a warning, which no:warnings drops; at exit it runs full
+                # garbage collections over moto's objects: over a second per run.
+                "-p", "no:unraisableexception",
+                f"--junitxml={results_dir / 'junit.xml'}",
                 f"--cucumberjson={results_dir / 'cucumber.json'}"]
         # Without the terminal plugin its options (and the ini's -ra) do not exist.
         args += (["-q", "--no-header", "--tb=line", "--no-summary"] if verbose

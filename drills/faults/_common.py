@@ -8,12 +8,10 @@ run as FIS experiments (:mod:`drills.fis`) or are refused.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.actions import ApiCall
 from drills.clock import Clock
@@ -173,13 +171,11 @@ class FaultApi:
             RevertError: still not settled at the deadline; names what is left.
         """
         s, clock = require_settings(self._ctx, self._fault), _clock(self._ctx)
-        retrying = Retrying(stop=stop_after_delay(clock.real(s.step_timeout_s)),
-                            wait=wait_fixed(clock.real(s.poll_interval_s)),
-                            retry=retry_if_result(bool), sleep=time.sleep)
-        try:
-            retrying(check or self.unsettled)
-        except RetryError as exc:
-            left = exc.last_attempt.result()
+        polled = clock.poll(check or self.unsettled, until=lambda left: not left,
+                            timeout_s=s.step_timeout_s, every_s=s.poll_interval_s,
+                            what=f"fault {self._fault!r} to settle")
+        if not polled.done:
+            left = polled.value
             raise RevertError(f"fault {self._fault!r} did not settle within "
                               f"{s.step_timeout_s:g}s: {'; '.join(left)}",
-                              fault=self._fault) from None
+                              fault=self._fault)

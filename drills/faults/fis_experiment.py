@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 from botocore import xform_name
 from botocore.exceptions import ClientError
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.clock import Clock
 from drills.errors import FaultInjectionError
@@ -120,13 +119,11 @@ class FisExperiment:
     def _wait(self, done: Any) -> tuple[str, str]:
         """Poll the experiment until ``done(status)``; the last (status, reason)."""
         experiment_id = self.experiment_id
-        retrying = Retrying(stop=stop_after_delay(self._clock.real(self._timeout_s)),
-                            wait=wait_fixed(self._clock.real(self._poll_s)),
-                            retry=retry_if_result(lambda state: not done(state[0])))
-        try:
-            return retrying(self._state)
-        except RetryError as exc:
-            status, reason = exc.last_attempt.result()
+        polled = self._clock.poll(self._state, until=lambda state: done(state[0]),
+                                  timeout_s=self._timeout_s, every_s=self._poll_s,
+                                  what=f"FIS experiment {experiment_id!r}")
+        if not polled.done:
+            status, reason = polled.value
             raise FaultInjectionError(
                 f"FIS experiment {experiment_id!r} for {self.name!r} stayed {status!r} "
-                f"({reason}) for {self._timeout_s:.0f}s", fault=self.name) from None
+                f"({reason}) for {self._timeout_s:.0f}s", fault=self.name)

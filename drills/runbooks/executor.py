@@ -1,12 +1,18 @@
-"""Runs a runbook's steps in order, timing and journaling each one.
+"""Runs a runbook's steps as their dependencies allow, timing and journaling each one.
 
-A step that raises stops the runbook: the failure is journaled with the step's name and
-re-raised as :class:`RunbookStepFailed`, so the drill fails and says which step. A call to a
-region that is down surfaces as ``EndpointConnectionError`` and is named as such.
+Each step names the steps it waits for (``after``; by default the step before it). A runbook
+whose every step waits for the one before it runs in order on the caller's thread; one with
+independent steps runs each step on its own thread as soon as what it waits for is done
+(the critical path then sets the runbook's duration). A step that raises stops the runbook:
+no further step starts, the running ones finish, and the failure is journaled with the
+step's name and re-raised as :class:`RunbookStepFailed`, so the drill fails and says which
+step. A call to a region that is down surfaces as ``EndpointConnectionError``.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,7 +28,7 @@ from drills.timeline import Timeline
 from infra.retry import RetryPolicy
 
 __all__ = ["FailbackTarget", "FailoverTarget", "RunbookContext", "RunbookStep", "StepResult",
-           "execute", "runbook_context"]
+           "dependencies", "describe_order", "execute", "is_sequential", "runbook_context"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ class RunbookContext:
 
 
 def _waiter_config(ctx: RunbookContext) -> dict[str, Any]:
-    delay = ctx.clock.real(ctx.settings.poll_interval_s)
+    delay = ctx.settings.poll_interval_s  # drill seconds: the retry policy sleeps on the clock
     attempts = max(1, int(ctx.settings.step_timeout_s / ctx.settings.poll_interval_s))
     return {"Delay": delay, "MaxAttempts": attempts}
 
@@ -90,6 +96,8 @@ class RunbookStep:
     description: str
     # The AWS calls the action makes, as data, for `drill plan` and the IAM audit.
     calls: tuple[ApiCall, ...] = ()
+    # Names of the steps this one waits for; None: the step before it (a sequential runbook).
+    after: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +127,9 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
 
 
 def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline,
-              progress: Callable[[str], None]) -> StepResult:
-    started = timeline.record("runbook.step.started", step=step.name, region=step.region).t
+              progress: Callable[[str], None], after: tuple[str, ...] = ()) -> StepResult:
+    started = timeline.record("runbook.step.started", step=step.name, region=step.region,
+                              after=list(after)).t
     try:
         progress(f"runbook step {step.name} in {step.region}: {step.description}")
         step.action(ctx)
@@ -144,12 +153,88 @@ def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline,
     return StepResult(step.name, step.region, "ok", started, end)
 
 
+def dependencies(steps: Sequence[RunbookStep]) -> dict[str, tuple[str, ...]]:
+    """Each step's name -> the names it waits for; ConfigError for an unknown or later one."""
+    from drills.errors import ConfigError
+
+    found: dict[str, tuple[str, ...]] = {}
+    for i, step in enumerate(steps):
+        after = step.after if step.after is not None else (
+            (steps[i - 1].name,) if i else ())
+        unknown = [name for name in after if name not in found]
+        if unknown:  # only earlier steps: a runbook's order is a topological order
+            raise ConfigError(f"runbook step {step.name!r} waits for {unknown}, which is not a "
+                              "step before it in the runbook")
+        found[step.name] = tuple(after)
+    return found
+
+
+def is_sequential(steps: Sequence[RunbookStep]) -> bool:
+    """Whether every step waits for exactly the step before it (the runbook runs in order)."""
+    deps = dependencies(steps)
+    return all(deps[s.name] == ((steps[i - 1].name,) if i else ()) for i, s in enumerate(steps))
+
+
+def describe_order(steps: Sequence[RunbookStep]) -> str:
+    """The steps' names in order, each independent one with what it waits for."""
+    if is_sequential(steps):
+        return ", ".join(step.name for step in steps)
+    deps = dependencies(steps)
+    return ", ".join(f"{s.name} (after {' and '.join(deps[s.name])})" if deps[s.name]
+                     else s.name for s in steps) + "; independent steps at once"
+
+
 def execute(
     steps: Sequence[RunbookStep], ctx: RunbookContext, *, timeline: Timeline,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[StepResult, ...]:
-    """Run ``steps`` in order; the first failure raises :class:`RunbookStepFailed`."""
-    return tuple(_run_step(step, ctx, timeline, progress) for step in steps)
+    """Run ``steps`` as their dependencies allow; the first failure raises RunbookStepFailed."""
+    deps = dependencies(steps)
+    if is_sequential(steps):
+        return tuple(_run_step(step, ctx, timeline, progress, deps[step.name])
+                     for step in steps)
+    return _execute_graph(steps, deps, ctx, timeline, progress)
+
+
+def _execute_graph(steps: Sequence[RunbookStep], deps: dict[str, tuple[str, ...]],
+                   ctx: RunbookContext, timeline: Timeline,
+                   progress: Callable[[str], None]) -> tuple[StepResult, ...]:
+    """Start each step on its own thread once its dependencies are done; wait for all."""
+    done: dict[str, StepResult] = {}
+    errors: list[BaseException] = []
+    finished: queue.SimpleQueue[tuple[str, StepResult | BaseException]] = queue.SimpleQueue()
+    changed = threading.Event()
+    pending, running = list(steps), set[str]()
+
+    def run(step: RunbookStep) -> None:
+        try:
+            finished.put((step.name, _run_step(step, ctx, timeline, progress,
+                                               deps[step.name])))
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            finished.put((step.name, exc))
+        changed.set()
+
+    while pending or running:
+        for step in [s for s in pending if not errors and set(deps[s.name]) <= done.keys()]:
+            pending.remove(step)
+            running.add(step.name)
+            # A participant of the clock: on virtual time its waits move drill time too.
+            ctx.clock.thread(run, name=f"runbook-{step.name}", args=(step,)).start()
+        if not running:
+            break
+        changed.clear()  # before draining: a step finishing after the drain sets it again
+        while not finished.empty():
+            name, outcome = finished.get()
+            running.discard(name)
+            if isinstance(outcome, BaseException):
+                errors.append(outcome)
+            else:
+                done[name] = outcome
+        if running and finished.empty():
+            ctx.clock.wait(changed, ctx.settings.step_timeout_s)  # each step has that bound
+    if errors:
+        raise errors[0]
+    return tuple(done[s.name] for s in steps)
 
 
 def runbook_context(drill: Any) -> RunbookContext:

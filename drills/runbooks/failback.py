@@ -22,8 +22,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
-
 from drills.actions import ApiCall, RegionRole
 from drills.errors import ProbeTimeout
 from drills.runbooks.executor import FailbackTarget, RunbookContext, RunbookStep
@@ -136,14 +134,12 @@ def await_caught_up(ctx: RunbookContext) -> None:
     """Wait until the primary-region replica reports ReplicaLag 0 after the freeze."""
     cloudwatch = ctx.clients.client("cloudwatch", ctx.settings.primary_region)
     since = _next_whole_second(ctx.clock.wall())
-    retrying = Retrying(stop=stop_after_delay(ctx.clock.real(ctx.settings.step_timeout_s)),
-                        wait=wait_fixed(ctx.clock.real(ctx.settings.poll_interval_s)),
-                        retry=retry_if_result(lambda ok: not ok))
-    try:
-        retrying(_lag_zero_since, ctx, cloudwatch, since)
-    except RetryError as exc:
+    polled = ctx.clock.poll(lambda: _lag_zero_since(ctx, cloudwatch, since),
+                            timeout_s=ctx.settings.step_timeout_s,
+                            every_s=ctx.settings.poll_interval_s, what="ReplicaLag 0")
+    if not polled.done:
         raise ProbeTimeout(f"{_target(ctx).primary_db_id!r} never reported ReplicaLag 0 "
-                           "after the write freeze", last=exc.last_attempt.result()) from exc
+                           "after the write freeze", last=polled.value)
 
 
 def promote_primary(ctx: RunbookContext) -> None:

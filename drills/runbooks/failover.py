@@ -7,15 +7,20 @@
 
 Route 53 is a global service, so step 3 does not need the lost region. Everything the
 steps act on comes from :class:`FailoverTarget`, read while the primary was still up.
+
+:func:`parallel_failover_steps` is the same four steps with only the dependencies that are
+real: the promotion and the scale-up touch different services and neither needs the other,
+so they run at once; DNS moves only once both are done (users must never reach a DR that
+cannot take writes, nor one with no task to serve them), and verification comes last.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import requests
 from botocore.exceptions import WaiterError
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.actions import ApiCall
 from drills.errors import ProbeTimeout
@@ -29,6 +34,7 @@ __all__ = [
     "SWITCH_DNS_CALLS",
     "await_health",
     "failover_steps",
+    "parallel_failover_steps",
     "point_dns",
 ]
 
@@ -148,17 +154,13 @@ def await_health(ctx: RunbookContext, alb_dns: str) -> None:
             return 0, type(exc).__name__
         return answer.status_code, _reasons(answer)
 
-    retrying = Retrying(
-        stop=stop_after_delay(ctx.clock.real(ctx.settings.step_timeout_s)),
-        wait=wait_fixed(ctx.clock.real(ctx.settings.poll_interval_s)),
-        retry=retry_if_result(lambda answer: answer[0] != 200),
-    )
-    try:
-        retrying(get)
-    except RetryError as exc:
-        status, why = exc.last_attempt.result()
+    polled = ctx.clock.poll(get, until=lambda answer: answer[0] == 200,
+                            timeout_s=ctx.settings.step_timeout_s,
+                            every_s=ctx.settings.poll_interval_s, what=f"GET {url} to answer 200")
+    if not polled.done:
+        status, why = polled.value
         raise ProbeTimeout(f"GET {url} never answered 200 (last: {status or 'no answer'}"
-                           f"{': ' + why if why else ''})", last=status) from exc
+                           f"{': ' + why if why else ''})", last=status)
 
 
 def _reasons(answer: requests.Response) -> str:
@@ -174,18 +176,27 @@ def _reasons(answer: requests.Response) -> str:
 
 
 def failover_steps(dr_region: str) -> tuple[RunbookStep, ...]:
-    """The failover runbook for a DR region, in the guide's order."""
+    """The failover runbook for a DR region, in the guide's order (each step after the last)."""
     return (
         RunbookStep("promote-replica", dr_region, promote_replica,
-                    "Promote the RDS read replica to a standalone writer", PROMOTE_CALLS),
+                    "Promote the RDS read replica to a standalone writer", PROMOTE_CALLS,
+                    after=()),
         RunbookStep("scale-dr-service", dr_region, scale_dr_service,
-                    f"Scale the DR ECS service to {DESIRED_DR_TASKS} tasks", SCALE_CALLS),
+                    f"Scale the DR ECS service to {DESIRED_DR_TASKS} tasks", SCALE_CALLS,
+                    after=("promote-replica",)),
         RunbookStep("switch-dns", "global", switch_dns,
                     "Point the application DNS name and its health check at the DR ALB",
-                    SWITCH_DNS_CALLS),
+                    SWITCH_DNS_CALLS, after=("scale-dr-service",)),
         RunbookStep("verify-dr-health", dr_region, verify_dr_health,
-                    "GET /health through the DR ALB answers 200"),
+                    "GET /health through the DR ALB answers 200", after=("switch-dns",)),
     )
+
+
+def parallel_failover_steps(dr_region: str) -> tuple[RunbookStep, ...]:
+    """The failover runbook with promotion and scale-up at once; DNS after both, verify last."""
+    promote, scale, dns, verify = failover_steps(dr_region)
+    return (promote, replace(scale, after=()),
+            replace(dns, after=(promote.name, scale.name)), verify)
 
 
 FAILOVER_STEPS = failover_steps("us-east-1")

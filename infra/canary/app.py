@@ -174,6 +174,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            # Said back to a client that asked to close (RFC 9112, 9.6): without it the
+            # client pools the connection this handler is about to close, and on a busy host
+            # its next request can go out on it first and die as "Remote end closed".
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ class Scheduler:
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._changes = 0  # bumped by at() and stop(): a waiting _next() looks again
+        self._thread = clock.thread(self._run, name=name, background=True)
 
     def start(self) -> Scheduler:
         """Start the thread; returns self."""
@@ -49,6 +51,7 @@ class Scheduler:
         """Run ``action(due)`` at drill time ``due`` (soon, if it has passed)."""
         with self._cond:
             heapq.heappush(self._jobs, _Job(due, next(self._order), action, label))
+            self._changes += 1
             self._cond.notify()
 
     def after(self, delay: float, action: Callable[[float], None], *, label: str = "") -> float:
@@ -62,9 +65,10 @@ class Scheduler:
         with self._cond:
             self._stopping = True
             self._jobs.clear()
+            self._changes += 1
             self._cond.notify()
         if self._thread.is_alive():
-            self._thread.join(timeout=10)
+            self.clock.join(self._thread, real_timeout_s=10)
 
     @property
     def pending(self) -> int:
@@ -73,16 +77,20 @@ class Scheduler:
             return len(self._jobs)
 
     def _next(self) -> _Job | None:
-        with self._cond:
-            while not self._stopping:
-                if not self._jobs:
-                    self._cond.wait()
-                    continue
-                wait = self.clock.real(self._jobs[0].due - self.clock.now())
-                if wait <= 0:
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return None
+                now = self.clock.now()
+                if self._jobs and self._jobs[0].due <= now:
                     return heapq.heappop(self._jobs)
-                self._cond.wait(timeout=wait)
-            return None
+                wait = self._jobs[0].due - now if self._jobs else math.inf
+                seen = self._changes
+            # Outside the lock: on the virtual clock another participant may add a job
+            # while this one waits (a new job wakes it, so an earlier due is not missed).
+            self.clock.wait_for(lambda seen=seen: self._stopping or self._changes != seen,
+                                timeout_s=wait, what="its next delayed effect",
+                                cond=self._cond)
 
     def _run(self) -> None:
         while (job := self._next()) is not None:
