@@ -45,6 +45,16 @@ ALLOWED = {
         "drill up only (scaled clock): lingers real seconds for people's last checks",
     ("drills/rehearsal.py", "forever.wait"):
         "drill up only (scaled clock): serves until people press Ctrl-C",
+    ("drills/dashboard.py", "threading.Thread"):
+        "the live dashboard's HTTP server thread: it tails journals for a browser, in real time",
+    ("drills/dashboard.py", "self._stopping.wait"):
+        "a dashboard stream's pause between journal reads: a browser's pace, not a drill's",
+    ("drills/dashboard.py", "self._streams_changed.wait_for"):
+        "the dashboard's stop gives open browser streams real seconds to send their last frame",
+    ("drills/dashboard.py", "self._thread.join"):
+        "joins the dashboard's server thread after shutdown()",
+    ("drills/up_world.py", "tick.wait"):
+        "drill up --empty only (scaled clock): people deploy by hand, checked every real second",
     ("drills/rehearsal.py", "trigger.wait"):
         "drill up only (scaled clock): people press Enter in real time (InjectTrigger)",
 }
