@@ -15,8 +15,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from drills.clock import Clock
 from drills.probes import Prober
+from infra.core.clock import Clock
 
 __all__ = ["measure_jitter"]
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drills.clock import Clock
 from drills.config import Settings
 from drills.faults import Fault, FaultContext, FaultRegistry
 from drills.safety import TargetGuard
 from infra.aws import CallRecord, ClientFactory
+from infra.core.clock import Clock
 from infra.retry import RetryHook
 
 __all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "guarded_aws_clients",

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from drills import active
-from drills.clock import Clock
 from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultRegistry, default_registry
 from drills.timeline import Timeline, read_events
+from infra.core.clock import Clock
 
 __all__ = ["CLEANUP_DIR", "CleanupResult", "FaultOutcome", "FaultRecord", "cleanup_journal",
            "cleanup_run", "faults_from_journal"]

@@ -22,7 +22,6 @@ from typing import Any
 import requests
 
 from drills import active, runinfo, stores
-from drills.clock import Clock
 from drills.config import Settings, check_scenario_regions, load_settings
 from drills.errors import ConfigError, MeasurementError, ProbeTimeout
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry, revert_all
@@ -34,6 +33,7 @@ from drills.readiness import audit_before_fault, not_replicating
 from drills.runbooks.executor import RunbookStep, execute, runbook_context
 from drills.runbooks.failover import failover_steps
 from drills.timeline import Timeline
+from infra.core.clock import Clock
 from infra.retry import describe_error
 
 __all__ = ["Drill", "DrillResult", "Objectives"]

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from drills.clock import Clock
 from drills.timeline import Timeline
 from infra.aws import GLOBAL_SERVICES
+from infra.core.clock import Clock
 
 __all__ = ["OperatorCall", "OperatorJournal"]
 

@@ -31,9 +31,9 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import requests
 
-from drills.clock import Clock
 from drills.errors import MeasurementError, ProbeTimeout
 from drills.measure import find_recovery, first_failure
+from infra.core.clock import Clock
 
 __all__ = ["AckedMarker", "MarkerRecord", "MarkerWriter", "ProbeSample", "Prober",
            "http_session", "read_marker_times", "read_markers", "read_probes"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drills.clock import Clock
+from infra.core.clock import Clock
 
 __all__ = ["Event", "Timeline", "mask", "read_events"]
 

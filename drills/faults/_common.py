@@ -16,9 +16,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.actions import ApiCall
-from drills.clock import Clock
 from drills.errors import FaultInjectionError, RevertError
 from drills.faults import FaultContext
+from infra.core.clock import Clock
 from infra.retry import RetryPolicy
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.clock import Clock
 from drills.errors import FaultInjectionError
 from drills.faults import FaultContext
 from drills.fis import EXPERIMENT_EFFECTS, FisTemplate
+from infra.core.clock import Clock
 from infra.retry import RetryPolicy
 
 __all__ = ["ACTIVE_STATES", "RUN_TAG", "FisExperiment", "experiment_state"]

@@ -15,10 +15,10 @@ import requests
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from drills.actions import ApiCall
-from drills.clock import Clock
 from drills.config import Settings
 from drills.errors import DrillError, RunbookStepFailed
 from drills.timeline import Timeline
+from infra.core.clock import Clock
 from infra.retry import RetryPolicy
 
 __all__ = ["FailbackTarget", "FailoverTarget", "RunbookContext", "RunbookStep", "StepResult",

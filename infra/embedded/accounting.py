@@ -14,8 +14,8 @@ from infra.embedded.stores import describe
 from infra.embedded.truth import GroundTruth, TruthLog, data_at_risk, data_loss, first_recovery
 
 if TYPE_CHECKING:
-    from drills.clock import Clock
     from drills.config import Settings
+    from infra.core.clock import Clock
     from infra.embedded.dataplane import Outages, Replicator
     from infra.embedded.resolver import AppDns
     from infra.embedded.stores import DataStores

@@ -1,6 +1,6 @@
 """How long each AWS transition takes on the embedded backend, with the source of every figure.
 
-Every duration is in drill seconds; the shared :class:`drills.clock.Clock` scales it to real
+Every duration is in drill seconds; the shared :class:`infra.core.clock.Clock` scales it to real
 time. Source ids (R1, E5, D1, ...) refer to ``shared/design/latency-model.md``; "est." marks
 a modelling assumption rather than a published figure. Draws are seeded per transition, so
 the n-th draw of one transition does not depend on how many draws of another came before it:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from drills.clock import Clock
+from infra.core.clock import Clock
 
 __all__ = ["Scheduler"]
 

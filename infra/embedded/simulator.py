@@ -16,9 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from drills.clock import Clock
 from drills.config import Settings
 from infra.canary.app import CanaryApp, CanaryServer
+from infra.core.clock import Clock
 from infra.embedded import moto_state, wiring
 from infra.embedded.accounting import GroundTruthAccount
 from infra.embedded.dataplane import Outages, RegionDatabase, Replicator, StoredMarker

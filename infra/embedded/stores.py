@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from drills.clock import Clock
 from infra.canary.app import Marker, MarkerStore
 from infra.canary.sqlite_store import StoredMarker
+from infra.core.clock import Clock
 from infra.embedded.dataplane import Outages
 from infra.embedded.latency import LatencyModel, Transition
 from infra.embedded.scheduler import Scheduler

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from drills.clock import Clock
 from infra.canary.sqlite_store import StoredMarker
+from infra.core.clock import Clock
 
 __all__ = [
     "COMPONENTS",

@@ -12,12 +12,12 @@ import pytest
 from drills.backends import AwsBackend, check_aws_target
 from drills.cleanup import cleanup_run
 from drills.cleanup_fis import fis_leftovers
-from drills.clock import Clock
 from drills.config import load_settings
 from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultContext, default_registry
 from drills.faults.fis_experiment import RUN_TAG, experiment_state
 from drills.timeline import Timeline
+from infra.core.clock import Clock
 from infra.deploy import deploy
 
 __all__: list[str] = []

@@ -10,7 +10,7 @@ import threading
 import pytest
 import requests
 
-from drills.clock import Clock
+from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel
 from infra.embedded.simulator import RegionSimulator
 from tests.integration.simulator_stack import (  # noqa: F401  (fixtures)

@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from drills.clock import Clock, FakeClock
 from drills.errors import MeasurementError, ProbeTimeout
 from drills.measure import measure_rto
 from drills.probes import (
@@ -29,6 +28,7 @@ from drills.probes import (
     read_markers,
     read_probes,
 )
+from infra.core.clock import Clock, FakeClock
 
 __all__: list[str] = []
 
