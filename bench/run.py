@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.probe_jitter import measure_jitter
-from drills.config import load_settings
-from drills.scenario import region_loss
+from drills.run.scenario import region_loss
+from drills.settings.config import load_settings
 
 
 def _pct(values: list[float], q: int) -> float:

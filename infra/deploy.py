@@ -27,10 +27,10 @@ from typing import Any
 from cfnlint.decode import cfn_yaml
 from pydantic import ValidationError
 
-from drills.actions import ApiCall
-from drills.config import Settings
-from drills.errors import ConfigError, DeployError
+from drills.settings.config import Settings
 from infra.aws import ClientFactory
+from infra.core.actions import ApiCall
+from infra.core.errors import ConfigError, DeployError
 from infra.deploy_common import AwsCalls, Progress, optional, stack_summary
 from infra.deploy_inspect import INSPECT_CALLS, Inspection, inspect
 from infra.retry import RetryHook

@@ -14,9 +14,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from drills.config import Settings
-from drills.errors import DeployError
+from drills.settings.config import Settings
 from infra.aws import ClientFactory
+from infra.core.errors import DeployError
 from infra.retry import RetryHook, RetryPolicy
 
 __all__ = ["AwsCalls", "Progress", "error_code", "optional", "scrub", "stack_summary"]

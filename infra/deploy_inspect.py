@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from drills.actions import ApiCall, RegionRole
-from drills.config import Settings
+from drills.settings.config import Settings
 from infra.aws import ClientFactory
+from infra.core.actions import ApiCall, RegionRole
 from infra.deploy_common import AwsCalls, optional, stack_summary
 
 __all__ = ["INSPECT_CALLS", "LEFTOVER_CALLS", "Inspection", "Leftovers", "inspect", "leftovers"]

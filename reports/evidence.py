@@ -19,7 +19,8 @@ from typing import Any
 from reports import sources
 from reports._codec import from_jsonable, to_jsonable
 from reports.definitions import definitions_for
-from reports.failback import failback_record
+from reports.evidence_failback import failback_record
+from reports.evidence_stores import store_records
 from reports.findings import derive_findings
 from reports.operator_steps import operator_steps
 from reports.records import (
@@ -45,7 +46,6 @@ from reports.records import (
     TestInfo,
 )
 from reports.sources import Journal
-from reports.stores import store_records
 
 __all__ = ["EVIDENCE_FILE", "build_evidence", "evidence_json", "load_evidence", "write_evidence"]
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from drills.config import Settings, load_settings
-from drills.engine import Drill
+from drills.run.engine import Drill
+from drills.settings.config import Settings, load_settings
 from infra.aws import ClientFactory
 from infra.embedded.moto_server import MotoServer
 

@@ -3,7 +3,7 @@
 A fault reads state back through the AWS API (the same calls on both backends). Controls
 AWS has no API for (losing a zone, holding replication, slowing Route 53) are the embedded
 simulator's :class:`~infra.embedded.faultplane.FaultPlane`; on the aws backend those faults
-run as FIS experiments (:mod:`drills.fis`) or are refused.
+run as FIS experiments (:mod:`drills.faults.fis_templates`) or are refused.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from botocore.exceptions import BotoCoreError, ClientError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.actions import ApiCall
-from drills.errors import FaultInjectionError, RevertError
 from drills.faults import FaultContext
+from infra.core.actions import ApiCall
 from infra.core.clock import Clock
+from infra.core.errors import FaultInjectionError, RevertError
 from infra.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from drills.config import Settings
+    from drills.settings.config import Settings
 
 __all__ = [
     "SETTLED_CALLS",

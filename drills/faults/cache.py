@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drills.actions import ApiCall, FaultEffects
 from drills.faults import FaultContext
 from drills.faults._common import FaultApi, cache_group_id, require_settings
+from infra.core.actions import ApiCall, FaultEffects
 
 __all__ = ["CacheNodeFailure"]
 

@@ -1,6 +1,6 @@
 """A fault run as an AWS FIS experiment: the aws backend's form of every fault FIS supports.
 
-Inject creates the experiment template (:mod:`drills.fis`), starts the experiment and waits
+Inject creates the experiment template (:mod:`drills.faults.fis_templates`), starts the experiment and waits
 until it runs. Revert stops the experiment, waits until FIS says it has stopped (FIS undoes
 what its timed actions changed), and deletes the template. Both the template and the
 experiment carry the run's id as the ``DrillRun`` tag, so ``drill cleanup --run`` finds them
@@ -15,10 +15,10 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.errors import FaultInjectionError
 from drills.faults import FaultContext
-from drills.fis import EXPERIMENT_EFFECTS, FisTemplate
+from drills.faults.fis_templates import EXPERIMENT_EFFECTS, FisTemplate
 from infra.core.clock import Clock
+from infra.core.errors import FaultInjectionError
 from infra.retry import RetryPolicy
 
 __all__ = ["ACTIVE_STATES", "RUN_TAG", "FisExperiment", "experiment_state"]

@@ -14,11 +14,11 @@ from typing import Any, Literal
 import requests
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from drills.actions import ApiCall
-from drills.config import Settings
-from drills.errors import DrillError, RunbookStepFailed
-from drills.timeline import Timeline
+from drills.run.timeline import Timeline
+from drills.settings.config import Settings
+from infra.core.actions import ApiCall
 from infra.core.clock import Clock
+from infra.core.errors import DrillError, RunbookStepFailed
 from infra.retry import RetryPolicy
 
 __all__ = ["FailbackTarget", "FailoverTarget", "RunbookContext", "RunbookStep", "StepResult",

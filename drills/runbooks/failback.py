@@ -24,10 +24,10 @@ from typing import Any
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.actions import ApiCall, RegionRole
-from drills.errors import ProbeTimeout
 from drills.runbooks.executor import FailbackTarget, RunbookContext, RunbookStep
 from drills.runbooks.failover import SWITCH_DNS_CALLS, await_health, point_dns
+from infra.core.actions import ApiCall, RegionRole
+from infra.core.errors import ProbeTimeout
 
 __all__ = ["FAILBACK_FREEZE_STEP", "failback_steps"]
 

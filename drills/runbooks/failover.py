@@ -17,9 +17,9 @@ import requests
 from botocore.exceptions import WaiterError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.actions import ApiCall
-from drills.errors import ProbeTimeout
 from drills.runbooks.executor import RunbookContext, RunbookStep
+from infra.core.actions import ApiCall
+from infra.core.errors import ProbeTimeout
 
 __all__ = [
     "DESIRED_DR_TASKS",

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from infra.embedded.stores import describe
+from infra.embedded.canary_stores import describe
 from infra.embedded.truth import GroundTruth, TruthLog, data_at_risk, data_loss, first_recovery
 
 if TYPE_CHECKING:
-    from drills.config import Settings
+    from drills.settings.config import Settings
     from infra.core.clock import Clock
+    from infra.embedded.canary_stores import DataStores
     from infra.embedded.dataplane import Outages, Replicator
     from infra.embedded.resolver import AppDns
-    from infra.embedded.stores import DataStores
 
 __all__ = ["GroundTruthAccount"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from drills.config import Settings
+    from drills.settings.config import Settings
 
 __all__ = ["DEFAULT_SPECS", "LatencyModel", "LatencySpec", "Transition"]
 

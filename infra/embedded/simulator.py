@@ -16,13 +16,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from drills.config import Settings
+from drills.settings.config import Settings
 from infra.canary.app import CanaryApp, CanaryServer
 from infra.core.clock import Clock
 from infra.embedded import moto_state, wiring
 from infra.embedded.accounting import GroundTruthAccount
+from infra.embedded.canary_stores import DataStores
 from infra.embedded.dataplane import Outages, RegionDatabase, Replicator, StoredMarker
-from infra.embedded.failback import FailbackReplication
+from infra.embedded.failback_replication import FailbackReplication
 from infra.embedded.faultplane import FaultPlane
 from infra.embedded.fis_effects import FisEffects
 from infra.embedded.latency import LatencyModel
@@ -37,7 +38,6 @@ from infra.embedded.moto_ext.route53_health import CHANGE
 from infra.embedded.replica_lag_metric import ReplicaLagMetric
 from infra.embedded.resolver import AppDns
 from infra.embedded.scheduler import Scheduler
-from infra.embedded.stores import DataStores
 from infra.embedded.truth import Component, Fact, TruthLog
 
 __all__ = ["RegionSimulator", "ResolveError"]

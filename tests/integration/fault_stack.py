@@ -14,9 +14,9 @@ import pytest
 import requests
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.config import load_settings
 from drills.faults import FaultContext
-from drills.probes import read_markers
+from drills.measure.probes import read_markers
+from drills.settings.config import load_settings
 from infra.aws import ClientFactory
 from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel

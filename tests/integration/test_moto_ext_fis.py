@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from drills.fis import fis_template
+from drills.faults.fis_templates import fis_template
 from infra.embedded.moto_ext.fis_experiments import action_duration_s
 from tests.integration.simulator_stack import (  # noqa: F401  (fixtures)
     eventually,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from drills.cli import cli
-from steps.planner import STEP_PLANS, step_definitions
+from drills.app.cli import cli
+from drills.plan.feature_plan import STEP_PLANS, step_definitions
 
 __all__: list[str] = []
 

@@ -1,0 +1,194 @@
+"""Runs a feature file's scenarios through pytest-bdd, as ``drill run`` does.
+
+The feature is bound in a throwaway test module outside the project, with the step
+definitions loaded as the ``steps.plugin`` plugin, so any feature file can be run (not only
+those under ``features/``). Settings go in, and the drills come back out, through a
+:class:`steps.fixtures.DrillCarrier` registered as a plugin.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.parser import FeatureParser
+
+from drills.run.interrupts import Interrupted
+from drills.run.runinfo import PROJECT_ROOT
+from drills.settings.config import Settings
+from infra.core.errors import ConfigError, DrillError
+from steps.fixtures import CARRIER_NAME, DrillCarrier
+
+__all__ = ["FeatureRun", "load_feature", "run_feature"]
+
+
+@dataclass
+class FeatureRun:
+    """What a feature run produced: pytest's exit status, the drills, and step failures."""
+
+    exit_status: int
+    drills: list[Any]
+    failures: list[str] = field(default_factory=list)
+    # Why the feature was refused before any scenario ran (no drill started), if it was.
+    refusal: DrillError | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether pytest stopped on Ctrl-C, SIGTERM or ``drill abort``.
+
+        pytest also answers INTERRUPTED to an error while collecting; that is a refusal
+        (``refusal`` says why), not a signal.
+        """
+        return self.exit_status == pytest.ExitCode.INTERRUPTED and self.refusal is None
+
+
+class _Collector(DrillCarrier):
+    """Carrier that keeps each failed phase's text and refuses a bad feature up front."""
+
+    def __init__(self, settings: Settings, progress: Callable[[str], None],
+                 feature: Path) -> None:
+        super().__init__(settings, progress)
+        self.failures: list[str] = []
+        self.feature = feature
+        self.refusal: DrillError | None = None
+        self.tags: tuple[str, ...] = ()
+
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        """Refuse the feature before any drill starts if a run would refuse it half-way."""
+        try:
+            _check_feature(self.feature, self.settings, config)
+        except DrillError as exc:
+            self.refusal = exc
+            config.hook.pytest_deselected(items=list(items))
+            items.clear()
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A feature pytest cannot even collect is refused, with pytest's reason."""
+        if report.failed and self.refusal is None:
+            text = report.longreprtext.strip().splitlines() if report.longreprtext else []
+            why = text[-1].removeprefix("E   ").strip() if text else "pytest could not collect it"
+            self.refusal = ConfigError(f"feature file {str(self.feature)!r} cannot be run: {why}")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep failure text for the summary."""
+        if report.failed:
+            self.failures.append(f"{report.when}: {report.longreprtext.strip().splitlines()[-1]}"
+                                 if report.longreprtext else report.when)
+
+
+def load_feature(path: Path) -> Any:
+    """Parse a feature file, turning every problem into a ConfigError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"feature file {str(path)!r} does not exist")
+    try:
+        feature = FeatureParser(str(path.parent.resolve()), path.name).parse()
+    except GherkinParseError as exc:
+        # One line: the parser's own text spreads line number, line and file over four.
+        detail = exc.message.removeprefix("Unknown parsing error: ")
+        detail = " ".join(detail.replace("Parser errors:", "").split())
+        raise ConfigError(f"feature file {str(path)!r} is not valid Gherkin: line {exc.line}: "
+                          f"{detail} (the line reads {exc.line_content.strip()!r})") from None
+    if not feature.scenarios:
+        raise ConfigError(f"feature file {str(path)!r} has no scenario")
+    return feature
+
+
+def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[str], None],
+                results_dir: Path) -> FeatureRun:
+    """Run every scenario of ``feature_path``; JUnit and Cucumber JSON go to ``results_dir``."""
+    feature = load_feature(feature_path)
+    carrier = _Collector(settings, progress, Path(feature_path))
+    carrier.tags = _tags(feature)
+    with tempfile.TemporaryDirectory(prefix="drill-feature-") as tmp:
+        module = Path(tmp) / "test_drill_feature.py"
+        module.write_text("from pytest_bdd import scenarios\n"
+                          f"scenarios({str(Path(feature_path).resolve())!r})\n", encoding="utf-8")
+        args = [str(module), "-p", "steps.plugin", "-p", "no:cacheprovider", "-q", "-s",
+                "--no-header", "--tb=line", "-c", str(PROJECT_ROOT / "pyproject.toml"),
+                "--rootdir", str(PROJECT_ROOT), "-p", "no:warnings", "--no-summary",
+                f"--junitxml={results_dir / 'junit.xml'}",
+                f"--cucumberjson={results_dir / 'cucumber.json'}"]
+        status = _main_closing_drills(args, carrier)
+    return FeatureRun(int(status), carrier.drills, carrier.failures, carrier.refusal)
+
+
+def _check_feature(feature: Path, settings: Settings, config: pytest.Config) -> None:
+    """What ``drill plan`` checks (every step known, regions, faults); raises ConfigError.
+
+    Steps are matched against every plugin module this pytest run loaded, as pytest-bdd
+    matches them. A scenario with a step that ``drills/plan/feature_plan.py`` has no plan for (a step
+    from a test-only plugin) is matched but not planned.
+    """
+    from drills.plan import feature_plan as planner
+    from drills.plan.planner import Planner
+
+    # Not get_plugins(): it builds a set, and a dataclass plugin (the carrier) is unhashable.
+    plugins = config.pluginmanager.list_name_plugin()
+    modules = {p.__name__ for _name, p in plugins if isinstance(p, ModuleType)}
+    matched = planner.match_feature(feature, planner.step_definitions(modules))
+    plannable = tuple(s for s in matched.scenarios
+                      if all(x.pattern in planner.STEP_PLANS for x in s[1]))
+    planner.plan_feature(planner.FeatureSteps(matched.path, plannable), lambda: Planner(settings))
+
+
+def _main_closing_drills(args: list[str], carrier: _Collector) -> int:
+    """``pytest.main``, then close every drill it left open, even when a signal escapes it.
+
+    pytest closes each drill through its fixture, but a signal at the wrong moment (as that
+    teardown begins, or a second Ctrl-C inside pytest's own interrupt handling) can skip
+    it; close() is idempotent, so closing again here is harmless.
+    """
+    status: int = pytest.ExitCode.INTERRUPTED
+    escaped: BaseException | None = None
+    try:
+        status = pytest.main(args, plugins=[_PluginName(carrier)])
+    except BaseException as exc:  # kept for the verdict, then re-raised
+        escaped = exc
+        raise
+    finally:
+        for drill in carrier.drills:
+            drill.close(escaped or (Interrupted() if status == pytest.ExitCode.INTERRUPTED
+                                    else None))
+    return status
+
+
+class _PluginName:
+    """Registers the carrier under its well-known name."""
+
+    def __init__(self, carrier: DrillCarrier) -> None:
+        self.carrier = carrier
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Register the carrier so fixtures can find it by name, and the feature's tags.
+
+        The project's pytest settings insist on declared markers; a feature's tags are its
+        author's business, so each is declared here rather than refused.
+        """
+        config.pluginmanager.register(self.carrier, CARRIER_NAME)
+        for tag in getattr(self.carrier, "tags", ()):
+            config.addinivalue_line("markers", f"{tag}: a tag of the feature being run")
+
+
+def _tags(feature: Any) -> tuple[str, ...]:
+    """Every tag of the feature and its scenarios, as pytest-bdd turns them into markers."""
+    found = set(getattr(feature, "tags", ()) or ())
+    for scenario in getattr(feature, "scenarios", {}).values():
+        found |= set(getattr(scenario, "tags", ()) or ())
+    return tuple(sorted(found))
+
+
+def copy_results(results_dir: Path, run_dir: Path) -> None:
+    """Put the JUnit and Cucumber results of a run into its folder."""
+    for name in ("junit.xml", "cucumber.json"):
+        src = results_dir / name
+        if src.exists():
+            shutil.copyfile(src, run_dir / name)
