@@ -193,7 +193,7 @@ class StoreRpo:
 
 @dataclass(frozen=True, slots=True)
 class FailbackRecord:
-    """The failback's own outcome (drills/run/failback_phases.py): downtime and data loss, and the truth.
+    """The failback's own outcome (drills/run/failback_phases.py): downtime, data loss, truth.
 
     Times are seconds since the run's clock origin, like the failover's measurement.
     """

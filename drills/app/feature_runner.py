@@ -125,8 +125,8 @@ def _check_feature(feature: Path, settings: Settings, config: pytest.Config) -> 
     """What ``drill plan`` checks (every step known, regions, faults); raises ConfigError.
 
     Steps are matched against every plugin module this pytest run loaded, as pytest-bdd
-    matches them. A scenario with a step that ``drills/plan/feature_plan.py`` has no plan for (a step
-    from a test-only plugin) is matched but not planned.
+    matches them. A scenario with a step that ``steps/plans.py`` has no plan for (a step from
+    a test-only plugin) is matched but not planned.
     """
     from drills.plan import feature_plan as planner
     from drills.plan.planner import Planner

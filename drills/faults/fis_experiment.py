@@ -1,10 +1,10 @@
 """A fault run as an AWS FIS experiment: the aws backend's form of every fault FIS supports.
 
-Inject creates the experiment template (:mod:`drills.faults.fis_templates`), starts the experiment and waits
-until it runs. Revert stops the experiment, waits until FIS says it has stopped (FIS undoes
-what its timed actions changed), and deletes the template. Both the template and the
-experiment carry the run's id as the ``DrillRun`` tag, so ``drill cleanup --run`` finds them
-from the journal alone, even when the drill was killed before it could revert.
+Inject creates the experiment template (:mod:`drills.faults.fis_templates`), starts the
+experiment and waits until it runs. Revert stops the experiment, waits until FIS says it has
+stopped (FIS undoes what its timed actions changed), and deletes the template. Both the template
+and the experiment carry the run's id as the ``DrillRun`` tag, so ``drill cleanup --run`` finds
+them from the journal alone, even when the drill was killed before it could revert.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ class RegionOutage:
     # first lets each replicated store get a marker to DR (drills.measure.store_rpo).
     loses_region_data: ClassVar[bool] = True
     # No AWS call: on the embedded backend the region is cut off inside the client factory
-    # and the simulator; on the aws backend it maps to a FIS experiment (drills.faults.fis_templates).
+    # and the simulator; on the aws backend it maps to a FIS experiment
+    # (drills.faults.fis_templates).
     effects: ClassVar[FaultEffects] = FaultEffects(
         inject="cut the region's application off, stop replication out of it and make every "
                "regional API call to it fail with EndpointConnectionError",

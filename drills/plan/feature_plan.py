@@ -1,11 +1,12 @@
 """``drill plan`` for a feature file: its steps, matched to the step definitions, as phases.
 
-The feature is parsed with pytest-bdd's parser (as :func:`drills.app.feature_runner.load_feature` does) and
-each step is matched to its step definition the way a run matches it: same step type, same
-parser, same arguments. :data:`STEP_PLANS` then says, for each step definition, which phases
-of the drill it runs, by calling the same methods on a :class:`~drills.plan.planner.Planner` that the
-step calls on a :class:`~drills.run.engine.Drill` (or the deployer). A step no definition matches
-is refused with a :class:`~infra.core.errors.ConfigError` (exit 2) naming it.
+The feature is parsed with pytest-bdd's parser (as
+:func:`drills.app.feature_runner.load_feature` does) and each step is matched to its step
+definition the way a run matches it: same step type, same parser, same arguments.
+:data:`STEP_PLANS` then says, for each step definition, which phases of the drill it runs, by
+calling the same methods on a :class:`~drills.plan.planner.Planner` that the step calls on a
+:class:`~drills.run.engine.Drill` (or the deployer). A step no definition matches is refused
+with a :class:`~infra.core.errors.ConfigError` (exit 2) naming it.
 """
 
 from __future__ import annotations
@@ -229,7 +230,8 @@ def _plan_scenario(name: str, steps: tuple[MatchedStep, ...], p: Planner) -> Sce
         fn = STEP_PLANS.get(step.pattern)
         if fn is None:
             raise ConfigError(f"step definition {step.pattern!r} has no entry in "
-                              "drills/plan/feature_plan.py STEP_PLANS, so drill plan cannot say what it does")
+                              "steps/plans.py STEP_PLANS, so drill plan cannot say what it "
+                              "does")
         start = len(p.phases)
         fn(p, **step.args)
         planned.append(PlannedStep(step.keyword, step.text, tuple(p.phases[start:])))

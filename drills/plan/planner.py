@@ -4,8 +4,9 @@ A :class:`Planner` has the phase methods of :class:`~drills.run.engine.Drill` (`
 ``steady_state``, ``inject``, ``detect``, ``fail_over``, ...) and the deployer's entry points
 (``deploy``, ``inspect``, ``teardown``, ``leftovers``). Instead of acting, each appends the
 phases it would run, with the AWS calls those phases declare as data: the target guard
-(:data:`~drills.safety.target_guard.GUARD_CALLS`), the deployer (:data:`~infra.deploy.DEPLOY_CALLS`, ...),
-the fault (its ``effects``; on the aws backend its FIS experiment, :mod:`drills.faults.fis_templates`) and
+(:data:`~drills.safety.target_guard.GUARD_CALLS`), the deployer
+(:data:`~infra.deploy.DEPLOY_CALLS`, ...), the fault (its ``effects``; on the aws backend its
+FIS experiment, :mod:`drills.faults.fis_templates`) and
 the runbook (:attr:`~drills.runbooks.executor.RunbookStep.calls`). The scenario's steps are
 mapped to these methods in :mod:`drills.plan.feature_plan`.
 
@@ -284,7 +285,7 @@ class Planner:
                   (ApiCall("http", "GET /markers", "<AppDNSName output>", "dr"),))
 
     def recover_in(self, region: str) -> None:
-        """Phases recovery and measure for a fault that needs no failover (drills.measure.outcomes)."""
+        """Phases recovery and measure for a fault that needs no failover (measure/outcomes)."""
         s = self.settings
         self.add("recovery", f"wait for {s.recovery_consecutive} healthy probes served by "
                   f"{region} after the first failed one (no failover)")

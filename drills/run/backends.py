@@ -4,9 +4,9 @@ The embedded backend starts moto on loopback, the region simulator (one canary p
 replication, DNS resolution, ground truth) and deploys the stack through the real
 CloudFormation API. Its ``stop()`` leaves no server, thread or socket behind.
 
-The aws backend drills an account as it is: credentials from the profile or the standard
-chain (an ``AWS_ENDPOINT_URL`` in the environment is honoured, as boto3 does), the stacks
-deployed beforehand and only read, faults run as FIS experiments (:mod:`drills.faults.fis_templates`),
+The aws backend drills an account as it is: credentials from the profile or the standard chain
+(an ``AWS_ENDPOINT_URL`` in the environment is honoured, as boto3 does), the stacks deployed
+beforehand and only read, faults run as FIS experiments (:mod:`drills.faults.fis_templates`),
 probes through real DNS, and no ground truth: there is no simulator to know it.
 """
 

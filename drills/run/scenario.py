@@ -7,9 +7,9 @@ tests): the same :class:`~drills.run.engine.Drill` phases, with no pytest in bet
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from drills.run.engine import Drill
+from drills.run.runinfo import PROJECT_ROOT
 from drills.runbooks.executor import RunbookStep
 from drills.settings.config import Settings
 from infra.aws import CallRecord
@@ -17,7 +17,7 @@ from infra.aws import CallRecord
 __all__ = ["region_loss"]
 
 SCENARIO = "Primary region lost, RTO under 15 minutes"
-FEATURE = Path(__file__).resolve().parent.parent / "features" / "region_loss.feature"
+FEATURE = PROJECT_ROOT / "features" / "region_loss.feature"
 
 
 def region_loss(

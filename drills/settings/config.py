@@ -91,7 +91,8 @@ class Settings(BaseModel):
 
     rto_objective_s: float = Field(default=900.0, gt=0)
     rpo_objective_s: float = Field(default=5.0, ge=0)
-    # RPO objectives of the other data stores (drills/measure/store_rpo.py); None: reported, not judged.
+    # RPO objectives of the other data stores (drills/measure/store_rpo.py); None: reported,
+    # not judged.
     efs_rpo_objective_s: float | None = Field(default=900.0, ge=0)
     cache_rpo_objective_s: float | None = Field(default=None, ge=0)
 
@@ -106,12 +107,12 @@ class Settings(BaseModel):
     # (seeded by ``seed``), to prove the retries. 0 on a real account, where AWS does this.
     api_error_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
 
-    # Target guard (drills.safety.target_guard): accounts the drill may touch; None takes the backend's
-    # default (embedded: moto's account only; aws: none, so it must be configured).
+    # Target guard (drills.safety.target_guard): accounts the drill may touch; None takes the
+    # backend's default (embedded: moto's account only; aws: none, so it must be configured).
     allowed_accounts: tuple[str, ...] | None = None
     allow_production: bool = False
-    # FIS on the aws backend (drills.faults.fis_templates): the role FIS runs as, the alarms that stop an
-    # experiment, and how long a timed fault lasts (FIS allows 1 minute to 12 hours).
+    # FIS on the aws backend (drills.faults.fis_templates): the role FIS runs as, the alarms
+    # that stop an experiment, and how long a timed fault lasts (FIS allows 1 minute to 12 h).
     fis_role_arn: str | None = None
     stop_alarm_arns: tuple[str, ...] = ()
     fault_duration_s: float = Field(default=1800.0, ge=60, le=43_200)

@@ -24,12 +24,14 @@ def _page_table() -> str:
 def test_every_setting_has_a_row_in_docs_config_md(name):
     assert f"| `{name}` |" in _page_table(), (
         f"docs/config.md does not document {name!r}; add its meaning to "
-        "drills/settings/config_docs.py MEANINGS and run `python -m drills.settings.config_docs --write`")
+        "drills/settings/config_docs.py MEANINGS and run "
+        "`python -m drills.settings.config_docs --write`")
 
 
 def test_the_table_in_docs_config_md_is_the_generated_one():
     assert _page_table() == settings_table(), (
-        "docs/config.md is out of date: run `.venv/bin/python -m drills.settings.config_docs --write`")
+        "docs/config.md is out of date: run "
+        "`.venv/bin/python -m drills.settings.config_docs --write`")
 
 
 def test_every_setting_has_a_meaning_and_no_meaning_is_left_over():
