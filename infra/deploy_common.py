@@ -14,9 +14,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from drills.settings.config import Settings
 from infra.aws import ClientFactory
 from infra.core.errors import DeployError
+from infra.core.settings import InfraSettings
 from infra.retry import RetryHook, RetryPolicy
 
 __all__ = ["AwsCalls", "Progress", "error_code", "optional", "scrub", "stack_summary"]
@@ -31,7 +31,7 @@ _STACK_TIMEOUT_DRILL_S = 3600.0  # a stack that takes longer than an hour has fa
 class AwsCalls:
     """Clients, retries, waiter budgets and progress for one deploy/inspect/teardown call."""
 
-    def __init__(self, settings: Settings, factory: ClientFactory, progress: Progress | None,
+    def __init__(self, settings: InfraSettings, factory: ClientFactory, progress: Progress | None,
                  on_retry: RetryHook | None) -> None:
         self.settings = settings
         self.factory = factory
@@ -68,7 +68,7 @@ class AwsCalls:
         self.progress(message)
 
 
-def scrub(settings: Settings, text: str) -> str:
+def scrub(settings: InfraSettings, text: str) -> str:
     """``text`` with every secret of the settings masked."""
     for secret in settings.secrets():
         if secret:

@@ -210,7 +210,7 @@ def rto_findings(f: AuditFacts, s: Settings) -> list[Finding]:
 
 def kms_findings(f: AuditFacts, s: Settings) -> list[Finding]:
     """The DR region's KMS key, which encrypts the replica, EFS and cache, is usable."""
-    key = f.output("dr", "KMSKeyId") or f"alias/streamflix-dr-{s.environment_suffix}"
+    key = f.output("dr", "KMSKeyId") or s.dr_kms_alias
     if f.dr_key is None:
         return [finding("DR-KMS-KEY-MISSING", key=key, region=s.dr_region)]
     state = f.dr_key.get("KeyState", "Enabled" if f.dr_key.get("Enabled") else "Disabled")
@@ -261,7 +261,7 @@ def encryption_findings(f: AuditFacts, s: Settings) -> list[Finding]:
 
 def cache_replication_findings(f: AuditFacts, s: Settings) -> list[Finding]:
     """Whether the DR cache receives the primary cache's data (it usually does not)."""
-    cache = f"streamflix-cache-dr-{s.environment_suffix}"
+    cache = s.dr_cache_id
     status = (f.dr_cache or {}).get("Status")
     if f.dr_cache is None or status in _GONE_CACHE:
         if f.dr_stack is None:

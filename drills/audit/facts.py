@@ -41,7 +41,7 @@ _ROUTE53_REGION = "us-east-1"  # Route 53 is global; its API lives in us-east-1
 AUDIT_CALLS = (
     ApiCall(_CFN, "DescribeStacks", "{s.primary_stack}", "primary"),
     ApiCall(_CFN, "DescribeStacks", "{s.dr_stack}", "dr"),
-    ApiCall("rds", "DescribeDBInstances", "streamflix-db-{s.environment_suffix}", "primary"),
+    ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id}", "primary"),
     ApiCall("rds", "DescribeDBInstances", "{s.replica_id}", "dr"),
     ApiCall("cloudwatch", "GetMetricStatistics", "AWS/RDS ReplicaLag of {s.replica_id}", "dr"),
     ApiCall("ecs", "DescribeServices", "{s.dr_cluster}/{s.dr_service}", "dr"),
@@ -57,10 +57,10 @@ AUDIT_CALLS = (
             "primary"),
     ApiCall("efs", "DescribeFileSystems", "<primary EFSFileSystemId output>", "primary"),
     ApiCall("efs", "DescribeFileSystems", "<DR EFSFileSystemId output>", "dr"),
-    ApiCall("elasticache", "DescribeReplicationGroups", "streamflix-cache-{s.environment_suffix}",
+    ApiCall("elasticache", "DescribeReplicationGroups", "{s.primary_cache_id}",
             "primary"),
     ApiCall("elasticache", "DescribeReplicationGroups",
-            "streamflix-cache-dr-{s.environment_suffix}", "dr"),
+            "{s.dr_cache_id}", "dr"),
 )
 
 
@@ -155,7 +155,7 @@ def read_facts(settings: Settings, factory: ClientFactory, *, now: datetime) -> 
     aws, s = AwsCalls(settings, factory, None, None), settings
     p = stack_summary(aws, s.primary_region, s.primary_stack)
     d = stack_summary(aws, s.dr_region, s.dr_stack)
-    primary_db_id = _output(p, "RDSInstanceId") or f"streamflix-db-{s.environment_suffix}"
+    primary_db_id = _output(p, "RDSInstanceId") or s.primary_db_id
     primary_db = _first(aws, "rds", s.primary_region, "describe_db_instances", "DBInstances",
                         DBInstanceIdentifier=primary_db_id)
     replica = _first(aws, "rds", s.dr_region, "describe_db_instances", "DBInstances",
@@ -174,12 +174,12 @@ def read_facts(settings: Settings, factory: ClientFactory, *, now: datetime) -> 
         health_check=_health_check(aws, _output(p, "PrimaryHealthCheckId")),
         dr_key=_get(aws, "kms", s.dr_region, "describe_key", "KeyMetadata",
                     KeyId=_output(d, "KMSKeyId")
-                    or f"alias/streamflix-dr-{s.environment_suffix}"),
+                    or s.dr_kms_alias),
         efs_replications=_replications(aws, _output(p, "EFSFileSystemId")),
         primary_fs=_file_system(aws, s.primary_region, _output(p, "EFSFileSystemId")),
         dr_fs=_file_system(aws, s.dr_region, _output(d, "EFSFileSystemId")),
-        primary_cache=_cache(aws, s.primary_region, f"streamflix-cache-{s.environment_suffix}"),
-        dr_cache=_cache(aws, s.dr_region, f"streamflix-cache-dr-{s.environment_suffix}"),
+        primary_cache=_cache(aws, s.primary_region, s.primary_cache_id),
+        dr_cache=_cache(aws, s.dr_region, s.dr_cache_id),
     )
 
 

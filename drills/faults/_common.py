@@ -36,10 +36,10 @@ __all__ = [
 
 # The reads that tell a revert the primary region has recovered, in order.
 SETTLED_CALLS = (
-    ApiCall("rds", "DescribeDBInstances", "streamflix-db-{s.environment_suffix} (until available)",
+    ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id} (until available)",
             "primary"),
     ApiCall("elasticache", "DescribeReplicationGroups",
-            "streamflix-cache-{s.environment_suffix} (until every node group is available)",
+            "{s.primary_cache_id} (until every node group is available)",
             "primary"),
     ApiCall("ecs", "DescribeServices",
             "{s.primary_cluster}/{s.primary_service} (until running = desired)", "primary"),
@@ -88,12 +88,12 @@ class FaultPlane(Protocol):
 
 def primary_db_id(settings: Settings) -> str:
     """The primary database's identifier (the primary template names it so)."""
-    return f"streamflix-db-{settings.environment_suffix}"
+    return settings.primary_db_id
 
 
 def cache_group_id(settings: Settings) -> str:
     """The primary cache replication group's id (the primary template names it so)."""
-    return f"streamflix-cache-{settings.environment_suffix}"
+    return settings.primary_cache_id
 
 
 def require_settings(ctx: FaultContext, fault: str) -> Settings:

@@ -22,10 +22,10 @@ class CacheNodeFailure:
         revert="nothing to undo (one-shot, no failback); wait until the node group is "
                "available again",
         inject_calls=(ApiCall("elasticache", "TestFailover",
-                              "streamflix-cache-{s.environment_suffix} node group 0001",
+                              "{s.primary_cache_id} node group 0001",
                               "primary"),),
         revert_calls=(ApiCall("elasticache", "DescribeReplicationGroups",
-                              "streamflix-cache-{s.environment_suffix} (until available)",
+                              "{s.primary_cache_id} (until available)",
                               "primary"),))
 
     def __init__(self, ctx: FaultContext, *, node_group: str = "0001") -> None:

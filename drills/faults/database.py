@@ -22,10 +22,10 @@ class DatabaseFailure:
         revert="nothing to undo (one-shot, no failback: that would be a second outage); wait "
                "until the database is available again",
         inject_calls=(ApiCall("rds", "RebootDBInstance",
-                              "streamflix-db-{s.environment_suffix} ForceFailover=true",
+                              "{s.primary_db_id} ForceFailover=true",
                               "primary"),),
         revert_calls=(ApiCall("rds", "DescribeDBInstances",
-                              "streamflix-db-{s.environment_suffix} (until available)",
+                              "{s.primary_db_id} (until available)",
                               "primary"),))
 
     def __init__(self, ctx: FaultContext) -> None:

@@ -181,7 +181,7 @@ def restore_efs_replication(ctx: RunbookContext) -> None:
 
 def failback_steps(primary: str, dr: str) -> tuple[RunbookStep, ...]:
     """The failback runbook, in order; the freeze step starts the failback's downtime."""
-    p_db, dr_db = "streamflix-db-{s.environment_suffix}", "{s.replica_id}"
+    p_db, dr_db = "{s.primary_db_id}", "{s.replica_id}"
     return (
         RunbookStep("replicate-to-primary", primary, replicate_to_primary,
                     "Replace the stale primary database by a read replica of the DR database",

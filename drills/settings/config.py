@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from infra.core.errors import ConfigError
+from infra.core.settings import InfraSettings
 
 __all__ = [
     "EMBEDDED_ACCOUNT",
@@ -227,6 +228,31 @@ class Settings(BaseModel):
         return f"streamflix-dr-secondary-{self.environment_suffix}"
 
     @property
+    def primary_db_id(self) -> str:
+        """Identifier of the primary region's database instance."""
+        return f"streamflix-db-{self.environment_suffix}"
+
+    @property
+    def primary_cache_id(self) -> str:
+        """Identifier of the primary region's cache replication group."""
+        return f"streamflix-cache-{self.environment_suffix}"
+
+    @property
+    def dr_cache_id(self) -> str:
+        """Identifier of the DR region's cache replication group."""
+        return f"streamflix-cache-dr-{self.environment_suffix}"
+
+    @property
+    def dr_kms_alias(self) -> str:
+        """Alias of the DR region's KMS key (the DR stack's default)."""
+        return f"alias/streamflix-dr-{self.environment_suffix}"
+
+    @property
+    def log_group(self) -> str:
+        """Name of the application's log group (the same in both regions)."""
+        return f"/ecs/streamflix-{self.environment_suffix}"
+
+    @property
     def replica_id(self) -> str:
         """Identifier of the cross-region read replica in the DR region."""
         return f"streamflix-db-replica-{self.environment_suffix}"
@@ -299,3 +325,8 @@ def check_scenario_regions(settings: Settings, *, primary: str | None = None,
         if want is not None and want != have:
             raise ConfigError(f"the scenario names {want!r} as the {role} region but the "
                               f"configuration says {have!r}; fix one of them")
+
+
+def _satisfies_infra(settings: Settings) -> InfraSettings:
+    """Checked by mypy: the settings model is what infra asks of settings."""
+    return settings

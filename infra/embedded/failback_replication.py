@@ -17,8 +17,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from drills.settings.config import Settings
 from infra.canary.sqlite_store import StoredMarker
+from infra.core.settings import InfraSettings
 from infra.embedded.dataplane import Outages, RegionDatabase, Replicator
 from infra.embedded.latency import LatencyModel
 from infra.embedded.moto_ext.transitions import TransitionEvent
@@ -42,7 +42,7 @@ class _Served(Protocol):
 class FailbackReplication:
     """Reverse (DR -> primary) replication and the return of primary -> DR replication."""
 
-    def __init__(self, *, settings: Settings, regions: Mapping[str, _Served],
+    def __init__(self, *, settings: InfraSettings, regions: Mapping[str, _Served],
                  forward: Replicator, scheduler: Scheduler, latency: LatencyModel,
                  outages: Outages, truth: TruthLog,
                  refresh: Callable[[str, float], None]) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from drills.settings.config import Settings
+    from infra.core.settings import InfraSettings
 
 __all__ = ["DEFAULT_SPECS", "LatencyModel", "LatencySpec", "Transition"]
 
@@ -160,7 +160,7 @@ class LatencyModel:
             self._rngs[t] = random.Random(f"{base}:{t.value}")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LatencyModel:
+    def from_settings(cls, settings: InfraSettings) -> LatencyModel:
         """The model for ``settings`` (its ``seed`` and ``latency`` overrides)."""
         return cls(seed=settings.seed, overrides=dict(settings.latency))
 
