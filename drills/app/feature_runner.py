@@ -1,9 +1,10 @@
 """Runs a feature file's scenarios through pytest-bdd, as ``drill run`` does.
 
 The feature is bound in a throwaway test module outside the project, with the step
-definitions loaded as the ``steps.plugin`` plugin, so any feature file can be run (not only
-those under ``features/``). Settings go in, and the drills come back out, through a
-:class:`steps.fixtures.DrillCarrier` registered as a plugin.
+definitions loaded as the steps plugin (named by ``drills.plan.feature_plan.STEPS_PLUGIN``:
+the engine imports no step module), so any feature file can be run (not only those under
+``features/``). Settings go in, and the drills come back out, through a :class:`DrillCarrier`
+registered as a plugin.
 """
 
 from __future__ import annotations
@@ -17,16 +18,29 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from pytest_bdd.exceptions import GherkinParseError
-from pytest_bdd.parser import FeatureParser
 
+from drills.plan import feature_plan as planner
+from drills.plan.feature_plan import STEPS_PLUGIN, load_feature
+from drills.run.engine import Drill
 from drills.run.interrupts import Interrupted
 from drills.run.runinfo import PROJECT_ROOT
 from drills.settings.config import Settings
 from infra.core.errors import ConfigError, DrillError
-from steps.fixtures import CARRIER_NAME, DrillCarrier
 
-__all__ = ["FeatureRun", "load_feature", "run_feature"]
+__all__ = ["CARRIER_NAME", "DrillCarrier", "FeatureRun", "copy_results", "load_feature",
+           "run_feature"]
+
+# The name the carrier is registered under; the steps' fixtures look it up by this name.
+CARRIER_NAME = "drill-carrier"
+
+
+@dataclass
+class DrillCarrier:
+    """Carries settings into a pytest run started by the CLI, and the drills back out."""
+
+    settings: Settings
+    progress: Callable[[str], None] = lambda _msg: None
+    drills: list[Drill] = field(default_factory=list)
 
 
 @dataclass
@@ -84,24 +98,6 @@ class _Collector(DrillCarrier):
                                  if report.longreprtext else report.when)
 
 
-def load_feature(path: Path) -> Any:
-    """Parse a feature file, turning every problem into a ConfigError."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"feature file {str(path)!r} does not exist")
-    try:
-        feature = FeatureParser(str(path.parent.resolve()), path.name).parse()
-    except GherkinParseError as exc:
-        # One line: the parser's own text spreads line number, line and file over four.
-        detail = exc.message.removeprefix("Unknown parsing error: ")
-        detail = " ".join(detail.replace("Parser errors:", "").split())
-        raise ConfigError(f"feature file {str(path)!r} is not valid Gherkin: line {exc.line}: "
-                          f"{detail} (the line reads {exc.line_content.strip()!r})") from None
-    if not feature.scenarios:
-        raise ConfigError(f"feature file {str(path)!r} has no scenario")
-    return feature
-
-
 def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[str], None],
                 results_dir: Path) -> FeatureRun:
     """Run every scenario of ``feature_path``; JUnit and Cucumber JSON go to ``results_dir``."""
@@ -112,7 +108,7 @@ def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[s
         module = Path(tmp) / "test_drill_feature.py"
         module.write_text("from pytest_bdd import scenarios\n"
                           f"scenarios({str(Path(feature_path).resolve())!r})\n", encoding="utf-8")
-        args = [str(module), "-p", "steps.plugin", "-p", "no:cacheprovider", "-q", "-s",
+        args = [str(module), "-p", STEPS_PLUGIN, "-p", "no:cacheprovider", "-q", "-s",
                 "--no-header", "--tb=line", "-c", str(PROJECT_ROOT / "pyproject.toml"),
                 "--rootdir", str(PROJECT_ROOT), "-p", "no:warnings", "--no-summary",
                 f"--junitxml={results_dir / 'junit.xml'}",
@@ -128,16 +124,16 @@ def _check_feature(feature: Path, settings: Settings, config: pytest.Config) -> 
     matches them. A scenario with a step that ``steps/plans.py`` has no plan for (a step from
     a test-only plugin) is matched but not planned.
     """
-    from drills.plan import feature_plan as planner
     from drills.plan.planner import Planner
 
     # Not get_plugins(): it builds a set, and a dataclass plugin (the carrier) is unhashable.
     plugins = config.pluginmanager.list_name_plugin()
     modules = {p.__name__ for _name, p in plugins if isinstance(p, ModuleType)}
     matched = planner.match_feature(feature, planner.step_definitions(modules))
-    plannable = tuple(s for s in matched.scenarios
-                      if all(x.pattern in planner.STEP_PLANS for x in s[1]))
-    planner.plan_feature(planner.FeatureSteps(matched.path, plannable), lambda: Planner(settings))
+    plans = planner.step_plans()
+    plannable = tuple(s for s in matched.scenarios if all(x.pattern in plans for x in s[1]))
+    planner.plan_feature(planner.FeatureSteps(matched.path, plannable), lambda: Planner(settings),
+                         plans)
 
 
 def _main_closing_drills(args: list[str], carrier: _Collector) -> int:

@@ -1,9 +1,9 @@
 """``drill plan`` for a feature file: its steps, matched to the step definitions, as phases.
 
-The feature is parsed with pytest-bdd's parser (as
-:func:`drills.app.feature_runner.load_feature` does) and each step is matched to its step
-definition the way a run matches it: same step type, same parser, same arguments.
-:data:`STEP_PLANS` then says, for each step definition, which phases of the drill it runs, by
+The feature is parsed with pytest-bdd's parser (:func:`load_feature`, which ``drill run``
+uses too) and each step is matched to its step
+definition the way a run matches it: same step type, same parser, same arguments. ``STEP_PLANS``
+(``steps/plans.py``) then says, for each step definition, which phases of the drill it runs, by
 calling the same methods on a :class:`~drills.plan.planner.Planner` that the step calls on a
 :class:`~drills.run.engine.Drill` (or the deployer). A step no definition matches is refused
 with a :class:`~infra.core.errors.ConfigError` (exit 2) naming it.
@@ -12,132 +12,52 @@ with a :class:`~infra.core.errors.ConfigError` (exit 2) naming it.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.parser import FeatureParser
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
-from drills.app.feature_runner import load_feature
 from drills.plan.planner import CLOSING, PlannedPhase, Planner
 from infra.core.errors import ConfigError
 
-__all__ = ["STEP_PLANS", "FeatureSteps", "MatchedStep", "PlannedStep", "ScenarioPlan",
-           "match_feature", "plan_feature", "step_definitions"]
+__all__ = ["STEPS_PLUGIN", "FeatureSteps", "MatchedStep", "PlanFn", "PlannedStep",
+           "ScenarioPlan", "load_feature", "match_feature", "plan_feature", "step_definitions",
+           "step_plans"]
 
 PlanFn = Callable[..., None]
 
-
-def _deployed_with(p: Planner, primary: str, dr: str) -> None:
-    p.expect_regions(primary=primary, dr=dr)
-    p.open()
-
-
-def _healthy(p: Planner, region: str) -> None:
-    p.expect_regions(primary=region)
-    p.steady_state()
+# The pytest plugin of the step definitions: its ``pytest_plugins`` name the step modules and
+# its ``STEP_PLANS`` say what each step definition plans. Named here, not imported: the engine
+# knows no step module, and ``drill run`` hands pytest the same name.
+STEPS_PLUGIN = "steps.plugin"
 
 
-def _runbook(p: Planner) -> None:
-    p.detect()
-    p.fail_over()
+def step_plans(plugin: str = STEPS_PLUGIN) -> Mapping[str, PlanFn]:
+    """Step definition text -> what the step makes the drill do, from the steps plugin."""
+    plans: Mapping[str, PlanFn] = importlib.import_module(plugin).STEP_PLANS
+    return plans
 
 
-def _served(p: Planner, region: str) -> None:
-    p.await_recovery()
-    p.measure()
-
-
-def _checks_only(p: Planner, **_: Any) -> None:
-    """A Then step that asserts on what earlier steps read: no action of its own."""
-
-
-def _step_timeout(p: Planner, seconds: float) -> None:
-    p.settings = p.settings.model_copy(update={"step_timeout_s": seconds})
-
-
-def _audit_reports(p: Planner, finding: str) -> None:
-    from drills.audit.catalogue import CATALOGUE
-    from drills.audit.facts import AUDIT_CALLS
-
-    if finding not in CATALOGUE:
-        raise ConfigError(f"{finding!r} is not a readiness-audit finding id (docs/audit.md)")
-    p.add("audit", f"read-only readiness audit; it must report {finding}", AUDIT_CALLS)
-
-
-def _stalls(p: Planner, region: str, seconds: int) -> None:
-    p.expect_regions(dr=region)
-    p.inject("replication-lag", seconds=seconds)
-
-
-def _partition(p: Planner, primary: str, dr: str, seconds: int) -> None:
-    p.expect_regions(primary=primary, dr=dr)
-    p.inject("region-partition", seconds=seconds)
-
-
-# Step definition (its text exactly as in steps/*_steps.py) -> what the step makes the drill
-# do, mirroring the step's body. tests/unit/test_planner.py fails when a step definition has
-# no entry here or an entry matches no step definition.
-STEP_PLANS: dict[str, PlanFn] = {
-    # steps/drill_steps.py
-    "the recovery objectives are an RTO of {rto:g} seconds and an RPO of {rpo:g} seconds":
-        lambda p, rto, rpo: p.set_objectives(rto_seconds=rto, rpo_seconds=rpo),
-    "the StreamFlix warm standby is deployed with {primary} as primary and {dr} as DR":
-        _deployed_with,
-    "the application is healthy in {region}": _healthy,
-    "the region {region} is lost": lambda p, region: p.inject("region-outage", region=region),
-    "the on-call team runs the failover runbook": _runbook,
-    "the application is served from {region}": _served,
-    "the RTO is within its objective": _checks_only,
-    "the RPO is within its objective": _checks_only,
-    "the replica promotion takes {seconds:g} seconds":
-        lambda p, seconds: p.set_latency("rds_promote", seconds),
-    "the RTO objective is {outcome}": _checks_only,
-    # steps/fault_steps.py
-    "the availability zone {az} is lost": lambda p, az: p.inject("az-loss", az=az),
-    "the primary database instance fails": lambda p: p.inject("database-failure"),
-    "the primary cache node fails": lambda p: p.inject("cache-node-failure"),
-    "{count:d} of the application's tasks crash":
-        lambda p, count: p.inject("ecs-task-crash", count=count),
-    "replication to {region} stalls for {seconds:d} seconds": _stalls,
-    "the network between {primary} and {dr} is cut for {seconds:d} seconds": _partition,
-    "Route 53 takes {seconds:d} seconds longer than usual to apply DNS changes":
-        lambda p, seconds: p.inject("dns-change-slow", seconds=seconds),
-    "Route 53 refuses the next {times:d} DNS changes":
-        lambda p, times: p.inject("dns-change-failing", times=times),
-    "the application recovers in {region} without failing over":
-        lambda p, region: p.recover_in(region),
-    "the application stays up in {region}": lambda p, region: p.stays_up(region),
-    "no saved write is lost": _checks_only,
-    "the data at risk in {region} grows beyond the RPO objective":
-        lambda p, region: p.watch_replication(region),
-    "it is back within the RPO objective within {minutes:d} minutes": _checks_only,
-    "the replica reports replication stopped": _checks_only,
-    "the failover runbook retried each refused DNS change": _checks_only,
-    # steps/failback_steps.py
-    "the region {region} is back": lambda p, region: p.region_back(region),
-    "the on-call team runs the failback runbook": lambda p: p.fail_back(),
-    "the application is back in {region}": lambda p, region: p.measure_failback(region),
-    "no write made after the failover is lost": _checks_only,
-    "the failback's downtime is under {minutes:d} minutes": _checks_only,
-    # steps/breakage_steps.py
-    "a runbook step is abandoned after {seconds:g} seconds": _step_timeout,
-    "the DR setup is broken: {breakage}": lambda p, breakage: p.break_setup(breakage),
-    "the readiness audit reports {finding}": _audit_reports,
-    # steps/deploy_steps.py
-    "the StreamFlix warm standby is deployed": lambda p: p.deploy(),
-    "both stacks are complete": lambda p: p.inspect(),
-    "every output of the deployment guide is present": _checks_only,
-    "the DR database replicates from the primary database": _checks_only,
-    "the file system replicates to the DR region": _checks_only,
-    "data is encrypted at rest and in transit": _checks_only,
-    "the DR service runs {dr:d} tasks and the primary {primary:d}": _checks_only,
-    "application logs are kept for {days:d} days in both regions": _checks_only,
-    "both stacks carry the deployment guide's tags": _checks_only,
-    "the StreamFlix warm standby is torn down": lambda p: p.teardown(),
-    "nothing of it is left in either region": lambda p: p.leftovers(),
-}
+def load_feature(path: Path) -> Any:
+    """Parse a feature file, turning every problem into a ConfigError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"feature file {str(path)!r} does not exist")
+    try:
+        feature = FeatureParser(str(path.parent.resolve()), path.name).parse()
+    except GherkinParseError as exc:
+        # One line: the parser's own text spreads line number, line and file over four.
+        detail = exc.message.removeprefix("Unknown parsing error: ")
+        detail = " ".join(detail.replace("Parser errors:", "").split())
+        raise ConfigError(f"feature file {str(path)!r} is not valid Gherkin: line {exc.line}: "
+                          f"{detail} (the line reads {exc.line_content.strip()!r})") from None
+    if not feature.scenarios:
+        raise ConfigError(f"feature file {str(path)!r} has no scenario")
+    return feature
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +98,9 @@ class ScenarioPlan:
 
 
 def step_definitions(modules: Iterable[str] | None = None) -> tuple[StepFunctionContext, ...]:
-    """The step definitions of ``modules`` (default: those the ``steps.plugin`` plugin loads)."""
+    """The step definitions of ``modules`` (default: those the steps plugin loads)."""
     if modules is None:
-        from steps import plugin
-
-        modules = plugin.pytest_plugins
+        modules = importlib.import_module(STEPS_PLUGIN).pytest_plugins
         for name in sorted(modules):
             importlib.import_module(name)
     wanted = set(modules)
@@ -219,15 +137,19 @@ def _match(step: Any, defs: tuple[StepFunctionContext, ...], path: Path,
         "the new one there and in drills/plan/feature_plan.py")
 
 
-def plan_feature(matched: FeatureSteps, planner: Callable[[], Planner]) -> tuple[ScenarioPlan, ...]:
+def plan_feature(matched: FeatureSteps, planner: Callable[[], Planner],
+                 plans: Mapping[str, PlanFn] | None = None) -> tuple[ScenarioPlan, ...]:
     """Each scenario's phases, step by step, from a fresh planner per scenario."""
-    return tuple(_plan_scenario(name, steps, planner()) for name, steps in matched.scenarios)
+    known = step_plans() if plans is None else plans
+    return tuple(_plan_scenario(name, steps, planner(), known)
+                 for name, steps in matched.scenarios)
 
 
-def _plan_scenario(name: str, steps: tuple[MatchedStep, ...], p: Planner) -> ScenarioPlan:
+def _plan_scenario(name: str, steps: tuple[MatchedStep, ...], p: Planner,
+                   plans: Mapping[str, PlanFn]) -> ScenarioPlan:
     planned = []
     for step in steps:
-        fn = STEP_PLANS.get(step.pattern)
+        fn = plans.get(step.pattern)
         if fn is None:
             raise ConfigError(f"step definition {step.pattern!r} has no entry in "
                               "steps/plans.py STEP_PLANS, so drill plan cannot say what it "

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from drills.app.cli import cli
-from drills.plan.feature_plan import STEP_PLANS, step_definitions
+from drills.plan.feature_plan import step_definitions
+from steps.plans import STEP_PLANS
 
 __all__: list[str] = []
 
