@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from drills.run.interrupts import install_handlers
+from drills.safety.interrupts import install_handlers
 from drills.settings.config import Settings, load_settings
 from infra.core.errors import DrillError
 
@@ -88,7 +88,7 @@ def _feature_path(name: Path) -> Path:
     """A feature file path as given, or a scenario name such as ``region-loss``."""
     if name.exists() or name.suffix == ".feature":
         return name
-    from drills.run.runinfo import PROJECT_ROOT
+    from drills.journal.runinfo import PROJECT_ROOT
 
     candidate = PROJECT_ROOT / "features" / f"{str(name).replace('-', '_')}.feature"
     return candidate if candidate.is_file() else name

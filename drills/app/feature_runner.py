@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
+from drills.journal.runinfo import PROJECT_ROOT
 from drills.plan import feature_plan as planner
 from drills.plan.feature_plan import STEPS_PLUGIN, load_feature
 from drills.run.engine import Drill
-from drills.run.interrupts import Interrupted
-from drills.run.runinfo import PROJECT_ROOT
+from drills.safety.interrupts import Interrupted
 from drills.settings.config import Settings
 from infra.core.errors import ConfigError, DrillError
 

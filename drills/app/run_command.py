@@ -28,7 +28,7 @@ def _stopwatch(out: Console) -> Any:
 
 def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Console) -> int:
     """Run a feature's drills, publish each run folder, print summaries; the exit code."""
-    from drills.run.runinfo import check_runs_dir
+    from drills.journal.runinfo import check_runs_dir
     from drills.safety.target_guard import TargetGuard
 
     # Refused here, before pytest, the embedded AWS or any run folder exists.
@@ -46,7 +46,7 @@ def run_and_report(feature: Path, settings: Settings, *, out: Console, err: Cons
     with tempfile.TemporaryDirectory(prefix="drill-results-") as tmp:
         result = run_feature(feature, settings, progress=_stopwatch(out), results_dir=Path(tmp))
         if not result.drills and result.interrupted:
-            from drills.run.interrupts import Interrupted
+            from drills.safety.interrupts import Interrupted
 
             raise Interrupted()  # stopped before any drill began: nothing to revert
         if result.refusal is not None:

@@ -9,8 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from drills.run import active
-from drills.run.timeline import read_events
+from drills.journal import active
+from drills.journal.timeline import read_events
 from drills.safety.cleanup import cleanup_run, faults_from_journal
 from infra.core.errors import ConfigError
 

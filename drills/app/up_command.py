@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
+from drills.journal import active
+from drills.journal.timeline import read_events
 from drills.rehearsal.session import (
     PLAIN,
     SCENARIOS,
@@ -22,9 +24,7 @@ from drills.rehearsal.session import (
     UpReady,
     run_up,
 )
-from drills.run import active
-from drills.run.interrupts import held_signals
-from drills.run.timeline import read_events
+from drills.safety.interrupts import held_signals
 from drills.settings.config import Settings
 from infra.core.errors import ConfigError
 
@@ -38,7 +38,7 @@ def up_and_report(settings: Settings, *, scenario: Scenario | None,
                   err: Console) -> int:
     """Run ``drill up`` to its end, publish the run folder and print its summary."""
     from drills.app.run_command import print_summary, publish_run
-    from drills.run.runinfo import check_runs_dir
+    from drills.journal.runinfo import check_runs_dir
     from drills.safety.target_guard import TargetGuard
 
     TargetGuard(settings).check_settings()

@@ -6,7 +6,7 @@ from typing import Any
 
 from drills.audit.in_drill import likely_cause
 from drills.measure.store_rpo import StoreRpo, store_reasons
-from drills.run.interrupts import Interrupted
+from drills.safety.interrupts import Interrupted
 from infra.core.errors import DrillAborted, DrillError, SafetyRefusal
 
 __all__ = ["finish", "judge"]

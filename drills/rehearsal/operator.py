@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from drills.run.timeline import Timeline
+from drills.journal.timeline import Timeline
 from infra.aws import GLOBAL_SERVICES
 from infra.core.clock import Clock
 

@@ -28,7 +28,7 @@ from typing import Literal
 
 from drills.rehearsal.operator import OperatorJournal
 from drills.run.engine import Drill
-from drills.run.interrupts import held_signals
+from drills.safety.interrupts import held_signals
 from drills.settings.config import Settings
 from infra.aws import TEST_CREDENTIALS
 

@@ -23,6 +23,8 @@ import requests
 
 from drills.audit.in_drill import audit_before_fault, not_replicating
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry, revert_all
+from drills.journal import active, runinfo
+from drills.journal.timeline import Timeline
 from drills.measure import store_rpo as stores
 from drills.measure.probes import AckedMarker, MarkerWriter, Prober, http_session
 from drills.measure.rto_rpo import (
@@ -31,11 +33,9 @@ from drills.measure.rto_rpo import (
     measure_rto,
     tail_healthy,
 )
-from drills.run import active, runinfo
-from drills.run.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
-from drills.run.timeline import Timeline
 from drills.runbooks.executor import RunbookStep, execute, runbook_context
 from drills.runbooks.failover import failover_steps
+from drills.safety.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
 from drills.safety.preflight import PreflightReport, run_checks
 from drills.settings.config import Settings, check_scenario_regions, load_settings
 from infra.core.clock import Clock

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from drills.journal.runinfo import PROJECT_ROOT
 from drills.run.engine import Drill
-from drills.run.runinfo import PROJECT_ROOT
 from drills.runbooks.executor import RunbookStep
 from drills.settings.config import Settings
 from infra.aws import CallRecord

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import requests
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from drills.run.timeline import Timeline
+from drills.journal.timeline import Timeline
 from drills.settings.config import Settings
 from infra.core.actions import ApiCall
 from infra.core.clock import Clock

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from drills.faults import FaultRegistry, default_registry
-from drills.run import active
-from drills.run.timeline import Timeline, read_events
+from drills.journal import active
+from drills.journal.timeline import Timeline, read_events
 from infra.core.clock import Clock
 from infra.core.errors import ConfigError, SafetyRefusal
 

@@ -18,7 +18,7 @@ import annotated_types
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from drills.run.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 from drills.settings.config import EMBEDDED_ACCOUNT, Settings
 
 __all__ = ["BEGIN", "END", "MEANINGS", "PAGE", "settings_table", "write_table"]

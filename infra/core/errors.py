@@ -14,7 +14,7 @@ it to an exit code and a one-paragraph message without a traceback::
     ├── RunbookStepFailed      a failover/failback step failed (carries the step name)
     └── MeasurementError       RTO/RPO could not be measured from what was recorded
 
-SIGINT and SIGTERM (and so ``drill abort``) raise :class:`drills.run.interrupts.Interrupted`
+SIGINT and SIGTERM (and so ``drill abort``) raise :class:`drills.safety.interrupts.Interrupted`
 instead: a ``KeyboardInterrupt``, not a DrillError, so that pytest, which runs the scenarios,
 stops the whole session on it; the drill reverts, journals "aborted" and exits 3.
 """

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from drills.audit.catalogue import BLOCKING
 from drills.faults.breakages import BREAKAGES
-from drills.run.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 from tests.drillcli import DRILL_TIMEOUT_S, drill_command, drill_env
 
 __all__ = ["FEATURE", "ROWS", "Outcome", "check_named", "run_examples"]

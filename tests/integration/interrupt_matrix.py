@@ -33,9 +33,9 @@ from typing import Literal
 import pytest
 
 from drills.run.engine import Drill
-from drills.run.interrupts import install_handlers
 from drills.run.scenario import region_loss
 from drills.safety.cleanup import cleanup_run
+from drills.safety.interrupts import install_handlers
 from drills.settings.config import load_settings
 from infra.aws import CallRecord
 from tests.leftovers import Leftovers, journal

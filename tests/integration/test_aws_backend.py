@@ -11,8 +11,8 @@ import pytest
 
 from drills.faults import FaultContext, default_registry
 from drills.faults.fis_experiment import RUN_TAG, experiment_state
+from drills.journal.timeline import Timeline
 from drills.run.backends import AwsBackend, check_aws_target
-from drills.run.timeline import Timeline
 from drills.safety.cleanup import cleanup_run
 from drills.safety.cleanup_fis import fis_leftovers
 from drills.settings.config import load_settings

@@ -14,7 +14,7 @@ from rich.console import Console
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.app.safety_commands import abort_runs
-from drills.run import active
+from drills.journal import active
 from infra.core.errors import ConfigError
 
 __all__: list[str] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.run import active
+from drills.journal import active
 from drills.safety.cleanup import cleanup_journal, cleanup_run, faults_from_journal
 from infra.core.errors import ConfigError, SafetyRefusal
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from drills.run.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 from drills.settings.config import Settings, load_settings
 from drills.settings.config_docs import BEGIN, END, MEANINGS, PAGE, settings_table
 

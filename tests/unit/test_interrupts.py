@@ -9,7 +9,7 @@ from typing import ClassVar
 import pytest
 
 from drills.run.engine import Drill
-from drills.run.interrupts import Interrupted, claim_sigterm, held_signals, install_handlers
+from drills.safety.interrupts import Interrupted, claim_sigterm, held_signals, install_handlers
 from drills.settings.config import load_settings
 
 __all__: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drills.run.runinfo import check_runs_dir
+from drills.journal.runinfo import check_runs_dir
 from drills.safety.target_guard import TargetGuard
 from drills.settings.config import load_settings
 from infra.core.errors import ConfigError, SafetyRefusal

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from drills.journal.timeline import Timeline
 from drills.rehearsal.operator import OperatorJournal
 from drills.rehearsal.session import InjectTrigger, UpReady, env_script
-from drills.run.timeline import Timeline
 from drills.settings.config import load_settings
 from infra.core.clock import FakeClock
 from infra.embedded.moto_ext.api_calls import ApiCall, ApiOutcome, error_code

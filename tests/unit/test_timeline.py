@@ -9,7 +9,7 @@ import textwrap
 
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.run.timeline import MASK, Timeline, read_events
+from drills.journal.timeline import MASK, Timeline, read_events
 from infra.core.clock import FakeClock
 
 
@@ -56,7 +56,7 @@ def test_sigkill_midway_leaves_every_line_parseable(tmp_path):
     path = tmp_path / "timeline.jsonl"
     writer = textwrap.dedent(f"""
         from infra.core.clock import Clock
-        from drills.run.timeline import Timeline
+        from drills.journal.timeline import Timeline
         t = Timeline({str(path)!r}, Clock())
         i = 0
         while True:

@@ -17,7 +17,7 @@ from infra.core.errors import ConfigError
 __all__ = ["PROJECT_ROOT", "check_runs_dir", "describe_run", "git_commit", "new_run_dir",
            "tool_version"]
 
-# drills/run/runinfo.py: the project is three folders up
+# drills/journal/runinfo.py: the project is three folders up
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
