@@ -10,9 +10,13 @@ import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from infra.core.errors import ConfigError
+from reports.run_folder import RunStarted
+
+if TYPE_CHECKING:  # a type only: the settings layer stands on this one (config_docs)
+    from drills.settings.config import Settings
 
 __all__ = ["PROJECT_ROOT", "check_runs_dir", "describe_run", "git_commit", "new_run_dir",
            "tool_version"]
@@ -87,28 +91,18 @@ def _operator(configured: str | None) -> str:
         return "unknown"
 
 
-def describe_run(drill: Any) -> dict[str, Any]:
-    """The fields of the ``run.started`` journal event."""
-    s = drill.settings
-    return {
-        "run_id": drill.run_dir.name,
-        "scenario": drill.scenario,
-        "feature": drill.feature,
-        "gherkin": drill.gherkin,
-        "backend": s.backend,
-        "environment": s.environment_suffix,
-        "time_scale": s.time_scale,
-        "objectives": {"rto_seconds": drill.objectives.rto_seconds,
-                       "rpo_seconds": drill.objectives.rpo_seconds},
-        "probe_interval_seconds": s.probe_interval_s,
-        "marker_interval_seconds": s.marker_interval_s,
-        "recovery_consecutive": s.recovery_consecutive,
-        "regions": {"primary": s.primary_region, "dr": s.dr_region},
-        "stacks": {"primary": s.primary_stack, "dr": s.dr_stack},
-        "account": "embedded" if s.backend == "embedded" else "aws",
-        "operator": _operator(s.operator),
-        "tool_version": tool_version(),
-        "git_commit": git_commit(),
-        "seed": s.seed,
-        "latency": dict(s.latency),
-    }
+def describe_run(settings: Settings, *, run_id: str, scenario: str, feature: str, gherkin: str,
+                 objectives: tuple[float, float]) -> RunStarted:
+    """The ``run.started`` record of a run (objectives: RTO and RPO seconds)."""
+    s = settings
+    return RunStarted(
+        run_id=run_id, scenario=scenario, feature=feature, gherkin=gherkin, backend=s.backend,
+        environment=s.environment_suffix, time_scale=s.time_scale,
+        objectives={"rto_seconds": objectives[0], "rpo_seconds": objectives[1]},
+        probe_interval_seconds=s.probe_interval_s, marker_interval_seconds=s.marker_interval_s,
+        recovery_consecutive=s.recovery_consecutive,
+        regions={"primary": s.primary_region, "dr": s.dr_region},
+        stacks={"primary": s.primary_stack, "dr": s.dr_stack},
+        account="embedded" if s.backend == "embedded" else "aws",
+        operator=_operator(s.operator), tool_version=tool_version(), git_commit=git_commit(),
+        seed=s.seed, latency=dict(s.latency))

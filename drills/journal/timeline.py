@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.core.clock import Clock
+from reports.run_folder import EventKind, Measurement, RunFinished, RunStarted, event_fields
 
 __all__ = ["Event", "Timeline", "mask", "read_events"]
 
@@ -60,7 +61,11 @@ class Timeline:
         self._seq = 0
         self._file = self.path.open("a", encoding="utf-8")
 
-    def record(self, kind: str, **fields: Any) -> Event:
+    def write(self, record: RunStarted | Measurement | RunFinished) -> Event:
+        """Append one of the run folder's typed records (reports/run_folder.py) as its event."""
+        return self.record(record.KIND, **event_fields(record))
+
+    def record(self, kind: EventKind, **fields: Any) -> Event:
         """Append one event stamped with the clock's drill time and UTC wall time."""
         with self._lock:
             self._seq += 1
