@@ -14,12 +14,14 @@ meet it.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drills.audit.auditor import AuditReport, run_audit
 from drills.audit.catalogue import BLOCKING
+from drills.journal.timeline import Timeline
+from drills.settings.config import Settings
+from infra.aws import ClientFactory
 from infra.core.errors import DrillError
 
 __all__ = ["audit_before_fault", "likely_cause", "not_replicating"]
@@ -28,23 +30,24 @@ __all__ = ["audit_before_fault", "likely_cause", "not_replicating"]
 _NO_REPLICATION = {"DR-EFS-REPLICATION-MISSING": "efs", "DR-EFS-REPLICATION-NOT-ENABLED": "efs"}
 
 
-def audit_before_fault(drill: Any) -> AuditReport | None:
+def audit_before_fault(settings: Settings, clients: ClientFactory,
+                       timeline: Timeline) -> AuditReport | None:
     """Audit the drill's deployed stacks and journal the findings; None if it could not run."""
     try:
-        report = run_audit(drill.settings, drill.backend.clients)
+        report = run_audit(settings, clients)
     except (DrillError, BotoCoreError, ClientError) as exc:
         # The audit only advises: a read it is not allowed (or a throttle) must not stop a
         # drill that passed its preflight gate. The journal says it did not run, and why.
-        drill.timeline.record("readiness.audit", ran=False, error=str(exc).splitlines()[0])
+        timeline.record("readiness.audit", ran=False, error=str(exc).splitlines()[0])
         return None
     budget = report.rto_budget
-    drill.timeline.record(
+    timeline.record(
         "readiness.audit", ran=True, passed=report.passed,
         findings=[dataclasses.asdict(f) for f in report.findings],
         rto_budget_seconds=budget.total_s if budget else None,
         rto_budget=budget.describe() if budget else None)
     for f in report.findings:
-        drill.timeline.record("finding", id=f.id, severity=f.severity, message=f.message,
+        timeline.record("finding", id=f.id, severity=f.severity, message=f.message,
                               fix=f.fix, source="audit")
     return report
 

@@ -25,12 +25,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.measure.probes import AckedMarker, read_marker_times, read_markers
+from drills.measure.context import RunContext
+from drills.measure.probes import AckedMarker, MarkerWriter, Prober, ProbeSample, written_markers
+from drills.measure.readback import read_marker_times, read_markers
+from drills.measure.results import DrillResult
 from drills.measure.rto_rpo import (
     RpoResult,
     RtoResult,
@@ -39,6 +42,8 @@ from drills.measure.rto_rpo import (
     measure_rpo,
     measure_rto,
 )
+from drills.measure.verdict import judge
+from infra.core.errors import MeasurementError
 
 __all__ = ["ReplicationWatch", "RiskSample", "api_retries", "await_recovery_in", "await_samples",
            "data_at_risk",
@@ -82,73 +87,64 @@ class ReplicationWatch:
         return any(x.replica_lag_seconds == -1 for x in self.samples)
 
 
-def _recovered(samples: list[Any], start: float, region: str, consecutive: int) -> bool:
+def _recovered(samples: Sequence[ProbeSample], start: float, region: str, consecutive: int) -> bool:
     failed = first_failure(samples, after=start)
     after = failed.t if failed is not None else start
     return find_recovery(samples, after=after, region=region, consecutive=consecutive) is not None
 
 
-def await_recovery_in(drill: Any, region: str) -> None:
+def await_recovery_in(drill: RunContext, region: str) -> None:
     """Wait until N consecutive healthy probes served by ``region`` follow the outage."""
-    s, start = drill.settings, drill.outage_start
+    s, start = drill.settings, _outage_start(drill)
     with drill.phase("recovery"):
-        drill.prober.wait_for(
+        _probes(drill).wait_for(
             lambda xs: _recovered(xs, start, region, s.recovery_consecutive), s.step_timeout_s)
 
 
-def measure_in_region(drill: Any, region: str) -> Any:
+def measure_in_region(drill: RunContext, region: str) -> DrillResult:
     """Stop the markers, measure RTO and RPO in ``region``, judge them (``drill.result``)."""
-    start = drill.outage_start
+    start = _outage_start(drill)
     with drill.phase("measure"):
         rto, rpo, _written = measure_served_by(drill, region, since=start, rpo_cutoff=start)
-        drill.result = _judge(drill, rto, rpo, region)
+        plane = drill.backend.dataplane
+        truth = plane.ground_truth(region=region, since=rto.outage_start) if plane else None
+        drill.result = judge(drill, rto, rpo, region=region, truth=truth)
     return drill.result
 
 
-def measure_served_by(drill: Any, region: str, *, since: float,
-                      rpo_cutoff: float) -> tuple[Any, Any, list[AckedMarker]]:
+def _outage_start(drill: RunContext) -> float:
+    if drill.outage_start is None:
+        raise MeasurementError("no fault was injected: there is no outage to measure from")
+    return drill.outage_start
+
+
+def _probes(drill: RunContext) -> Prober:
+    if drill.prober is None:
+        raise MeasurementError("the drill has no probes: steady state never started")
+    return drill.prober
+
+
+def _writer(drill: RunContext) -> MarkerWriter:
+    if drill.writer is None:
+        raise MeasurementError("the drill has no marker writer: steady state never started")
+    return drill.writer
+
+
+def measure_served_by(drill: RunContext, region: str, *, since: float,
+                      rpo_cutoff: float) -> tuple[RtoResult, RpoResult, list[AckedMarker]]:
     """Stop the markers; the outage from ``since`` until ``region`` served (0 when no probe
     failed), the writes lost up to ``rpo_cutoff`` as read from ``region``, and the writes."""
-    s = drill.settings
-    drill.writer.stop()
+    s, writer = drill.settings, _writer(drill)
+    writer.stop()
     timeout = max(1.0, drill.clock.real(s.probe_timeout_s))
     surviving = read_markers(drill.app_target(), region=region, timeout=timeout,
                              use_proxies=drill.backend.use_proxies)
-    rto = measure_rto(drill.prober.samples(), outage_start=since, dr_region=region,
+    rto = measure_rto(_probes(drill).samples(), outage_start=since, dr_region=region,
                       consecutive=s.recovery_consecutive)
     if not rto.outage_confirmed:  # no probe failed: nothing had to recover
         rto = dataclasses.replace(rto, rto_seconds=0.0, recovered_at=since)
-    # A marker found in the region was committed even if its acknowledgement was lost.
-    written = [AckedMarker(r.seq, r.written_at, r.region) for r in drill.writer.records()
-               if r.acked or r.seq in surviving]
+    written = written_markers(writer.records(), surviving)
     return rto, measure_rpo(written, surviving, outage_start=rpo_cutoff), written
-
-
-def _judge(drill: Any, rto: RtoResult, rpo: RpoResult, region: str) -> Any:
-    from drills.run.engine import DrillResult
-
-    plane = getattr(drill.backend, "dataplane", None)
-    truth = plane.ground_truth(region=region, since=rto.outage_start) if plane else None
-    obj = drill.objectives
-    reasons = tuple(r for r in (
-        f"RTO {rto.rto_seconds:.0f}s exceeded the objective of {obj.rto_seconds:.0f}s"
-        if rto.rto_seconds > obj.rto_seconds else "",
-        f"RPO {rpo.rpo_seconds:.1f}s exceeded the objective of {obj.rpo_seconds:.1f}s "
-        f"({len(rpo.lost)} markers lost)" if rpo.rpo_seconds > obj.rpo_seconds else "") if r)
-    drill.timeline.record(
-        "measurement", rto_seconds=rto.rto_seconds, rpo_seconds=rpo.rpo_seconds,
-        outage_start=rto.outage_start, recovered_at=rto.recovered_at,
-        failed_probes=rto.failed_probes, lost_markers=list(rpo.lost),
-        last_acked_marker=rpo.last_acked, newest_surviving_marker=rpo.newest_surviving,
-        served_region=region)
-    if truth is not None:
-        drill.timeline.record("ground_truth", rto_seconds=truth.rto_seconds,
-                              rpo_seconds=truth.rpo_seconds, outage_start=truth.outage_start,
-                              recovered_at=truth.recovered_at, lost_markers=list(truth.lost_seqs))
-    for i, reason in enumerate(reasons, 1):
-        drill.timeline.record("finding", id=f"OBJ-{i}", severity="critical", message=reason)
-    return DrillResult(rto.rto_seconds, rpo.rpo_seconds, obj, region, tuple(rpo.lost), truth,
-                       reasons)
 
 
 def data_at_risk(primary: dict[int, float], dr: dict[int, float], *, before: float) -> float:
@@ -160,7 +156,7 @@ def data_at_risk(primary: dict[int, float], dr: dict[int, float], *, before: flo
     return max(held.values()) - max(copied, default=min(held.values()))
 
 
-def _risk_sample(drill: Any, urls: tuple[str, str]) -> RiskSample:
+def _risk_sample(drill: RunContext, urls: tuple[str, str]) -> RiskSample:
     s, t = drill.settings, drill.clock.now()
     timeout = max(1.0, drill.clock.real(s.probe_timeout_s))
     primary = read_marker_times(urls[0], region=s.primary_region, timeout=timeout)
@@ -169,7 +165,7 @@ def _risk_sample(drill: Any, urls: tuple[str, str]) -> RiskSample:
                       data_at_risk(primary, dr, before=t), drill.backend.replica_lag_seconds())
 
 
-def watch_replication(drill: Any, region: str) -> ReplicationWatch:
+def watch_replication(drill: RunContext, region: str) -> ReplicationWatch:
     """Sample the data at risk in DR until it is back within the RPO objective after having
     exceeded it (or the step timeout passes); the samples are journaled."""
     s, objective = drill.settings, drill.objectives.rpo_seconds
@@ -199,19 +195,20 @@ def watch_replication(drill: Any, region: str) -> ReplicationWatch:
     return watch
 
 
-def await_samples(drill: Any, count: int) -> None:
+def await_samples(drill: RunContext, count: int) -> None:
     """Wait until ``count`` probe samples were taken at or after the outage start."""
-    start = drill.outage_start
-    drill.prober.wait_for(lambda xs: sum(1 for x in xs if x.t >= start) >= count,
+    start = _outage_start(drill)
+    _probes(drill).wait_for(lambda xs: sum(1 for x in xs if x.t >= start) >= count,
                           drill.settings.step_timeout_s)
 
 
-def failed_probes(drill: Any) -> list[Any]:
+def failed_probes(drill: RunContext) -> list[ProbeSample]:
     """The probe samples that failed at or after the outage start."""
-    return [x for x in drill.prober.samples() if x.t >= drill.outage_start and not x.ok]
+    start = _outage_start(drill)
+    return [x for x in _probes(drill).samples() if x.t >= start and not x.ok]
 
 
-def api_retries(drill: Any, service: str, operation: str) -> int:
+def api_retries(drill: RunContext, service: str, operation: str) -> int:
     """How many times the run retried ``service`` ``operation`` (its journal's api.retry)."""
     count = 0
     with drill.timeline.path.open(encoding="utf-8") as fh:

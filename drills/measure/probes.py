@@ -24,7 +24,7 @@ import io
 import logging
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -33,10 +33,10 @@ import requests
 
 from drills.measure.rto_rpo import find_recovery, first_failure
 from infra.core.clock import Clock
-from infra.core.errors import MeasurementError, ProbeTimeout
+from infra.core.errors import ProbeTimeout
 
-__all__ = ["AckedMarker", "MarkerRecord", "MarkerWriter", "ProbeSample", "Prober",
-           "http_session", "read_marker_times", "read_markers", "read_probes"]
+__all__ = ["MARKER_HEADER", "PROBE_HEADER", "AckedMarker", "MarkerRecord", "MarkerWriter",
+           "ProbeSample", "Prober", "http_session", "written_markers"]
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +337,16 @@ class Prober(_Recorder[ProbeSample]):
                            round(latency, 3), error), t
 
 
+def written_markers(records: Iterable[MarkerRecord], *found: Collection[int]) -> list[AckedMarker]:
+    """The markers that count as written: acknowledged, or found in any of ``found``.
+
+    A marker found in a store was committed even if its acknowledgement was lost on the way
+    back (a timed-out request): it counts as written, like an acknowledged one.
+    """
+    return [AckedMarker(r.seq, r.written_at, r.region) for r in records
+            if r.acked or any(r.seq in f for f in found)]
+
+
 class MarkerWriter(_Recorder[MarkerRecord]):
     """POST a numbered, timestamped marker to {target()}/markers every ``interval_s``.
 
@@ -367,52 +377,3 @@ class MarkerWriter(_Recorder[MarkerRecord]):
         acked = resp.status_code == 201
         error = "" if acked else _answer_error(resp.status_code, body)
         return MarkerRecord(seq, written_at, wall, acked, _region(body), error), t
-
-
-def read_markers(base_url: str, *, timeout: float, region: str | None = None,
-                 use_proxies: bool = False) -> frozenset[int]:
-    """Marker numbers in the database behind ``base_url`` (GET /markers); ``timeout`` in real s.
-
-    ``region``, when given, must be the region that answers: markers counted as surviving
-    in DR must have been read from DR.
-
-    Raises:
-        MeasurementError: no answer, another region, or not a 200 with markers that have a seq.
-    """
-    return frozenset(read_marker_times(base_url, timeout=timeout, region=region,
-                                       use_proxies=use_proxies))
-
-
-def read_marker_times(base_url: str, *, timeout: float, region: str | None = None,
-                      use_proxies: bool = False) -> dict[int, float]:
-    """As :func:`read_markers`, with each marker's ``written_at`` (its writer's drill time)."""
-    url = base_url.rstrip("/") + "/markers"
-    try:
-        with http_session(use_proxies=use_proxies) as http:
-            resp = http.get(url, timeout=timeout)
-    except requests.RequestException as exc:
-        raise MeasurementError(f"cannot read markers from {url!r}: {_error_text(exc)}") from exc
-    body = _json(resp)
-    markers = body.get("markers")
-    if resp.status_code != 200 or not isinstance(markers, list) or not all(
-            isinstance(m, dict) and isinstance(m.get("seq"), int) for m in markers):
-        raise MeasurementError(
-            f"cannot read markers from {url!r}: HTTP {resp.status_code} {resp.text[:200]!r}, "
-            "expected 200 with a 'markers' list of {'seq': N, ...}")
-    if region is not None and _region(body) != region:
-        raise MeasurementError(f"markers from {url!r} came from region {_region(body)!r}, "
-                               f"expected {region!r}")
-    return {m["seq"]: float(m.get("written_at") or 0.0) for m in markers}
-
-
-def read_probes(path: Path) -> list[ProbeSample]:
-    """The samples in a probes.csv, in file order; MeasurementError if it is not one."""
-    with Path(path).open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = tuple(next(reader, ()))
-        if header != PROBE_HEADER:
-            raise MeasurementError(f"{str(path)!r} is not a probes.csv: header {header!r}, "
-                                   f"expected {PROBE_HEADER!r}")
-        return [ProbeSample(int(seq), float(t), wall, region, int(status), ok == "true",
-                            float(latency), error)
-                for seq, t, wall, region, status, ok, latency, error in reader]

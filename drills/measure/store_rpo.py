@@ -20,17 +20,19 @@ point: that fails its objective, whatever lower bound the RPO figure shows.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from drills.measure.probes import AckedMarker, http_session
+from drills.measure.probes import http_session, written_markers
 from drills.measure.rto_rpo import RpoResult, measure_rpo
 from infra.core.errors import MeasurementError, ProbeTimeout
 
 if TYPE_CHECKING:
+    from drills.faults import Fault
+    from drills.measure.context import RunContext
     from drills.measure.probes import MarkerRecord
     from drills.settings.config import Settings
 
@@ -117,16 +119,17 @@ def measure_stores(records: Iterable[MarkerRecord], survivors: Mapping[str, Coll
         if store not in survivors:
             continue  # the app does not use this store (e.g. a canary on AWS without EFS)
         alive = survivors[store]
-        # A marker found in DR was committed even if its acknowledgement was lost.
-        written = [AckedMarker(r.seq, r.written_at, r.region) for r in rows
-                   if r.acked or r.seq in alive or r.seq in committed]
+        written = written_markers(rows, alive, committed)
         found.append(StoreRpo(store, measure_rpo(written, alive, outage_start=outage_start),
                               objectives.get(store), store in REPLICATED))
     return tuple(found)
 
 
-def for_drill(drill: Any, survivors: Mapping[str, Collection[int]]) -> tuple[StoreRpo, ...]:
+def for_drill(drill: RunContext,
+              survivors: Mapping[str, Collection[int]]) -> tuple[StoreRpo, ...]:
     """:func:`measure_stores` over a drill's marker writer, outage start and objectives."""
+    if drill.writer is None or drill.outage_start is None:
+        raise MeasurementError("no markers were written before a fault: no RPO per store")
     return measure_stores(drill.writer.records(), survivors, outage_start=drill.outage_start,
                           objectives=store_objectives(drill.settings,
                                                       drill.objectives.rpo_seconds))
@@ -167,7 +170,8 @@ def read_store_markers(base_url: str, *, timeout: float, region: str,
     return {str(k): frozenset(m["seq"] for m in v) for k, v in lists.items()}
 
 
-def await_recovery_points(drill: Any, fault: Any, *, skip: frozenset[str] = frozenset()) -> None:
+def await_recovery_points(drill: RunContext, fault: Fault, *,
+                          skip: frozenset[str] = frozenset()) -> None:
     """Before a fault that loses a region's data, give each judged replicated store up to its
     objective (from the first marker) to hold a marker in DR, as the backend can tell.
 
@@ -176,9 +180,10 @@ def await_recovery_points(drill: Any, fault: Any, *, skip: frozenset[str] = froz
     none by its deadline is left to the measurement, which reports it (a broken replication);
     one in ``skip`` (the readiness audit found it does not replicate) is not waited for.
     """
-    backend, writer = drill.backend, drill.writer
-    if not getattr(fault, "loses_region_data", False) or writer is None or not hasattr(
-            backend, "replicated_markers"):
+    writer = drill.writer
+    # Only a backend that can see into DR's stores (the embedded one) says when they hold one.
+    replicated: Callable[[str], int] | None = getattr(drill.backend, "replicated_markers", None)
+    if not getattr(fault, "loses_region_data", False) or writer is None or replicated is None:
         return
     waits = {store: seconds for store, seconds in stores_to_wait_for(
         store_objectives(drill.settings, drill.objectives.rpo_seconds)).items()
@@ -191,11 +196,11 @@ def await_recovery_points(drill: Any, fault: Any, *, skip: frozenset[str] = froz
         start = drill.clock.now()
 
         def ready(_records: object) -> bool:
-            return all(backend.replicated_markers(s) > 0 for s in waits)
+            return all(replicated(s) > 0 for s in waits)
 
         try:
             writer.wait_for(ready, timeout_s=max(0.0, deadline - start))
         except ProbeTimeout:
             pass  # no recovery point in time: measured and reported after the outage
         drill.timeline.record("stores.baseline", waited_seconds=drill.clock.now() - start,
-                              replicated={s: backend.replicated_markers(s) for s in waits})
+                              replicated={s: replicated(s) for s in waits})

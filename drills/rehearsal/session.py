@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from drills.rehearsal.operator import OperatorJournal
+from drills.run.backends import EmbeddedBackend
 from drills.run.engine import Drill
 from drills.safety.interrupts import held_signals
 from drills.settings.config import Settings
@@ -194,10 +195,12 @@ def _serving(drill: Drill, scenario: Scenario | None, progress: Callable[[str], 
 
 
 def _ready(drill: Drill, scenario: Scenario | None, proxy_url: str) -> UpReady:
-    d = drill.backend.deployment
-    run_dir = drill.run_dir.resolve()
+    backend, run_dir = drill.backend, drill.run_dir.resolve()
+    # drill up runs on the embedded backend only (the CLI refuses the aws one)
+    assert isinstance(backend, EmbeddedBackend) and backend.moto is not None
+    d = backend.deployment
     return UpReady(run_dir, run_dir / ENV_FILE,
-                   drill.backend.moto.endpoint_url, proxy_url, d.primary.AppDNSName,
+                   backend.moto.endpoint_url, proxy_url, d.primary.AppDNSName,
                    d.primary.ALBDNSName, d.dr.ALBDNSName, scenario, drill.settings.time_scale)
 
 

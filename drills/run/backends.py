@@ -16,14 +16,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from drills.faults import Fault, FaultContext, FaultRegistry
+from drills.measure.context import Backend
 from drills.safety.target_guard import TargetGuard
 from drills.settings.config import Settings
 from infra.aws import CallRecord, ClientFactory
 from infra.core.clock import Clock
 from infra.retry import RetryHook
+
+if TYPE_CHECKING:  # started on demand: moto is heavy
+    from infra.deploy import Deployment
+    from infra.embedded.moto_server import MotoServer
+    from infra.embedded.simulator import RegionSimulator
+    from infra.embedded.truth import GroundTruth
 
 __all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "guarded_aws_clients",
            "make_backend"]
@@ -31,8 +38,28 @@ __all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "guarded_aws_cli
 log = logging.getLogger(__name__)
 
 
+_T = TypeVar("_T")
+
+
+class _Started:
+    """The clients and deployment a backend makes, refused before it has made them."""
+
+    _clients: ClientFactory | None
+    _deployment: Deployment | None
+
+    @property
+    def clients(self) -> ClientFactory:
+        """The backend's client factory (after start())."""
+        return _started(self._clients, "clients")
+
+    @property
+    def deployment(self) -> Deployment:
+        """The deployed stacks (after deploy())."""
+        return _started(self._deployment, "deployment")
+
+
 @dataclass
-class EmbeddedBackend:
+class EmbeddedBackend(_Started):
     """moto + region simulator + the deployed stack, all on 127.0.0.1."""
 
     settings: Settings
@@ -42,10 +69,10 @@ class EmbeddedBackend:
     observers: tuple[Callable[[CallRecord], None], ...] = ()  # after the guard's gate
 
     def __post_init__(self) -> None:
-        self.moto: Any = None
-        self.simulator: Any = None
-        self.clients: ClientFactory | None = None
-        self.deployment: Any = None
+        self.moto: MotoServer | None = None
+        self.simulator: RegionSimulator | None = None
+        self._clients: ClientFactory | None = None
+        self._deployment: Deployment | None = None
         self.guard: TargetGuard | None = None
 
     name = "embedded"
@@ -58,18 +85,18 @@ class EmbeddedBackend:
         from infra.embedded.moto_server import MotoServer
         from infra.embedded.simulator import RegionSimulator
 
-        self.moto = MotoServer().start()
-        self.moto.reset()
+        self.moto = moto = MotoServer().start()
+        moto.reset()
         # The same target guard as on a real account: allowlisted account, expected tags,
         # no production; its gate refuses any mutating call until the check has passed.
         self.guard = TargetGuard(self.settings)
-        self.clients = ClientFactory(
-            endpoint_url=self.moto.endpoint_url, api_timeout_s=self.settings.api_timeout_s,
+        self._clients = ClientFactory(
+            endpoint_url=moto.endpoint_url, api_timeout_s=self.settings.api_timeout_s,
             observers=(self.guard.gate, *self.observers))
-        report = self.guard.check(self.clients)
+        report = self.guard.check(self._clients)
         self.progress(f"target guard passed: account {report.account}")
         if self.settings.api_error_rate:
-            self.clients.inject_errors(self.settings.api_error_rate, seed=self.settings.seed)
+            self._clients.inject_errors(self.settings.api_error_rate, seed=self.settings.seed)
             self.progress(f"failing {self.settings.api_error_rate:.0%} of AWS API calls with "
                           "throttling or HTTP 503 (seeded)")
         latency = LatencyModel.from_settings(self.settings)
@@ -77,28 +104,27 @@ class EmbeddedBackend:
             settings=self.settings, clock=self.clock, latency=latency,
             truth_path=self.run_dir / "ground_truth.jsonl")
         self.simulator.start()
-        self.progress(f"embedded AWS listening on {self.moto.endpoint_url}")
+        self.progress(f"embedded AWS listening on {moto.endpoint_url}")
 
-    def deploy(self, on_retry: RetryHook | None = None) -> Any:
+    def deploy(self, on_retry: RetryHook | None = None) -> Deployment:
         """Deploy both stacks (steps 1-6 of the guide) and return the deployment."""
         from infra.deploy import deploy
 
-        assert self.clients is not None
-        self.deployment = deploy(self.settings, self.clients, progress=self.progress,
-                                 on_retry=on_retry)
-        return self.deployment
+        self._deployment = deploy(self.settings, self.clients, progress=self.progress,
+                                  on_retry=on_retry)
+        return self._deployment
 
     def resolve(self, hostname: str) -> str:
         """Base URL that ``hostname`` reaches now, as a client honouring DNS TTL sees it."""
-        return str(self.simulator.resolve(hostname))
+        return str(_started(self.simulator, "simulator").resolve(hostname))
 
     def make_fault(self, registry: FaultRegistry, name: str, ctx: FaultContext,
-                   run_id: str, **options: Any) -> Fault:
+                   run_id: str, **options: object) -> Fault:
         """The registry's fault ``name``: it acts on moto and the simulator directly."""
         return registry.create(name, ctx, **options)
 
     @property
-    def dataplane(self) -> Any:
+    def dataplane(self) -> RegionSimulator | None:
         """The simulator, which can take a region's application down."""
         return self.simulator
 
@@ -110,14 +136,15 @@ class EmbeddedBackend:
         """
         return None if self.simulator is None else float(self.simulator.replica_lag_seconds())
 
-    def ground_truth(self) -> Any:
+    def ground_truth(self) -> GroundTruth | None:
         """What really happened, from the simulator."""
-        return self.simulator.ground_truth()
+        return _started(self.simulator, "simulator").ground_truth()
 
     def replicated_markers(self, store: str) -> int:
         """How many primary markers DR's copy of ``store`` (``efs``) holds now, from the
         simulator (on AWS, EFS's LastReplicatedTimestamp would say when it last synced)."""
-        return 0 if self.simulator is None else int(self.simulator.stores.replicated(store))
+        stores = self.simulator.stores if self.simulator is not None else None
+        return 0 if stores is None else int(stores.replicated(store))
 
     def stop(self) -> None:
         """Stop the simulator, then moto; safe to call twice."""
@@ -130,7 +157,7 @@ class EmbeddedBackend:
 
 
 @dataclass
-class AwsBackend:
+class AwsBackend(_Started):
     """An AWS account (or AWS-compatible endpoint) whose stacks are already deployed."""
 
     settings: Settings
@@ -140,39 +167,38 @@ class AwsBackend:
     observers: tuple[Callable[[CallRecord], None], ...] = ()  # after the guard's gate
 
     def __post_init__(self) -> None:
-        self.clients: ClientFactory | None = None
-        self.deployment: Any = None
+        self._clients: ClientFactory | None = None
+        self._deployment: Deployment | None = None
         self.guard: TargetGuard | None = None
         self.account = "unknown"
 
     name = "aws"
-    dataplane = None  # nothing to cut off by hand: FIS does it
+    dataplane: RegionSimulator | None = None  # nothing to cut off by hand: FIS does it
     use_proxies = True  # reach the application as its users do, HTTP(S)_PROXY honoured
 
     def start(self) -> None:
         """Build the clients and pass the target guard before anything else is called."""
         self.guard = TargetGuard(self.settings)
-        self.clients = ClientFactory(profile=self.settings.aws_profile,
-                                     api_timeout_s=self.settings.api_timeout_s,
-                                     observers=(self.guard.gate, *self.observers))
-        self.account = self.guard.check(self.clients).account
+        self._clients = ClientFactory(profile=self.settings.aws_profile,
+                                      api_timeout_s=self.settings.api_timeout_s,
+                                      observers=(self.guard.gate, *self.observers))
+        self.account = self.guard.check(self._clients).account
         self.progress(f"target guard passed: account {self.account}")
 
-    def deploy(self, on_retry: RetryHook | None = None) -> Any:
+    def deploy(self, on_retry: RetryHook | None = None) -> Deployment:
         """Find and verify the deployed stacks; a drill never creates them on an account."""
         from infra.deploy import find_deployment
 
-        assert self.clients is not None
-        self.deployment = find_deployment(self.settings, self.clients, progress=self.progress,
-                                          on_retry=on_retry)
-        return self.deployment
+        self._deployment = find_deployment(self.settings, self.clients, progress=self.progress,
+                                           on_retry=on_retry)
+        return self._deployment
 
     def resolve(self, hostname: str) -> str:
         """Base URL of ``hostname``: real DNS resolves it when the request is made."""
         return f"http://{hostname}"
 
     def make_fault(self, registry: FaultRegistry, name: str, ctx: FaultContext,
-                   run_id: str, **options: Any) -> Fault:
+                   run_id: str, **options: object) -> Fault:
         """Fault ``name`` as a FIS experiment (ConfigError when FIS has no template for it)."""
         from drills.faults.fis_experiment import FisExperiment
         from drills.faults.fis_templates import fis_template
@@ -191,7 +217,6 @@ class AwsBackend:
         from drills.audit.facts import replica_lag
         from infra.deploy_common import AwsCalls
 
-        assert self.clients is not None
         aws = AwsCalls(self.settings, self.clients, None, None)
         return replica_lag(aws, self.settings.replica_id, datetime.now(UTC)).seconds
 
@@ -205,10 +230,18 @@ class AwsBackend:
 
 def make_backend(settings: Settings, clock: Clock, run_dir: Path,
                  progress: Callable[[str], None],
-                 observers: tuple[Callable[[CallRecord], None], ...]) -> Any:
+                 observers: tuple[Callable[[CallRecord], None], ...]) -> Backend:
     """The backend ``settings.backend`` names."""
     cls = AwsBackend if settings.backend == "aws" else EmbeddedBackend
-    return cls(settings, clock, run_dir, progress, observers=observers)
+    backend: Backend = cls(settings, clock, run_dir, progress, observers=observers)
+    return backend
+
+
+def _started(part: _T | None, what: str) -> _T:
+    """``part``, or RuntimeError when the backend has not made it yet."""
+    if part is None:
+        raise RuntimeError(f"the backend's {what} is not there yet: start() and deploy() first")
+    return part
 
 
 def guarded_aws_clients(settings: Settings) -> tuple[ClientFactory, str]:

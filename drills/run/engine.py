@@ -21,12 +21,15 @@ from typing import Any
 
 import requests
 
+from drills.audit.auditor import AuditReport
 from drills.audit.in_drill import audit_before_fault, not_replicating
 from drills.faults import Fault, FaultContext, FaultRegistry, default_registry, revert_all
 from drills.journal import active, runinfo
 from drills.journal.timeline import Timeline
 from drills.measure import store_rpo as stores
-from drills.measure.probes import AckedMarker, MarkerWriter, Prober, http_session
+from drills.measure.context import Backend, RunContext
+from drills.measure.probes import MarkerWriter, Prober, http_session, written_markers
+from drills.measure.results import DrillResult, Objectives
 from drills.measure.rto_rpo import (
     failures_since,
     measure_rpo,
@@ -45,33 +48,6 @@ from infra.retry import describe_error
 __all__ = ["Drill", "DrillResult", "Objectives"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Objectives:
-    """Recovery objectives in drill seconds."""
-
-    rto_seconds: float
-    rpo_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class DrillResult:
-    """What a drill measured, with the verdict against its objectives."""
-
-    rto_seconds: float
-    rpo_seconds: float
-    objectives: Objectives
-    served_region: str
-    lost_markers: tuple[int, ...]
-    ground_truth: Any = None
-    reasons: tuple[str, ...] = ()
-    stores: tuple[stores.StoreRpo, ...] = ()  # RPO per data store (database, efs, cache)
-
-    @property
-    def passed(self) -> bool:
-        """True when every objective was met and nothing else failed."""
-        return not self.reasons
 
 
 @dataclass
@@ -97,14 +73,14 @@ class Drill:
                                  secrets=self.settings.secrets())
         self.objectives = Objectives(self.settings.rto_objective_s, self.settings.rpo_objective_s)
         self.faults: list[Fault] = []
-        self.backend: Any = None
+        self._backend: Backend | None = None
         self.prober: Prober | None = None
         self.writer: MarkerWriter | None = None
         self.outage_start: float | None = None
         self.detected_at: float | None = None
         self.runbook_started_at: float | None = None
         self.result: DrillResult | None = None
-        self.readiness: Any = None  # the readiness audit before the fault (drills.audit.in_drill)
+        self.readiness: AuditReport | None = None  # the audit before the fault (audit/in_drill)
         self.http = requests.Session()
         self._closed = False
         self._opened = False
@@ -129,13 +105,16 @@ class Drill:
         # above is a sizeable share of the probe interval. Restored in close().
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, 0.0005))
-        self.timeline.record("run.started", **runinfo.describe_run(self))
+        self.timeline.write(runinfo.describe_run(
+            self.settings, run_id=self.run_dir.name, scenario=self.scenario, feature=self.feature,
+            gherkin=self.gherkin, objectives=(self.objectives.rto_seconds,
+                                              self.objectives.rpo_seconds)))
         with self.phase("setup"):
             from drills.run.backends import make_backend
 
-            self.backend = make_backend(self.settings, self.clock, self.run_dir, self.progress,
-                                        observers=self.observers)
-            self.backend.start()
+            self._backend = make_backend(self.settings, self.clock, self.run_dir, self.progress,
+                                         observers=self.observers)
+            self._backend.start()
         with self.phase("deploy"):
             self.backend.deploy(on_retry=self.journal_retry)
         # moto, botocore and the stack leave millions of long-lived objects; a full garbage
@@ -163,6 +142,13 @@ class Drill:
     def expect_regions(self, *, primary: str | None = None, dr: str | None = None) -> None:
         """Refuse a scenario whose regions differ from the configured ones."""
         check_scenario_regions(self.settings, primary=primary, dr=dr)
+
+    @property
+    def backend(self) -> Backend:
+        """The backend the drill runs on; RuntimeError before :meth:`open` started it."""
+        if self._backend is None:
+            raise RuntimeError("the drill's backend is not started: open() the drill first")
+        return self._backend
 
     def require_result(self) -> DrillResult:
         """The measured result; raises if the drill has not measured yet."""
@@ -196,7 +182,7 @@ class Drill:
         # The audit first, before any probe: in this process its reads would hold up the
         # canaries' answers, and a probe that times out is an unhealthy sample.
         with self.phase("audit"):
-            self.readiness = audit_before_fault(self)
+            self.readiness = audit_before_fault(s, self.backend.clients, self.timeline)
         with self.phase("steady-state"):
             proxies = self.backend.use_proxies  # the aws backend reaches the app as users do
             self.prober = Prober(target=self.app_target, clock=self.clock,
@@ -241,7 +227,8 @@ class Drill:
                     self.prober.wait_for(lambda xs: tail_healthy(
                         xs, s.steady_state_samples, s.primary_region),
                         timeout_s=s.probe_interval_s * (s.steady_state_samples + 1))
-            report = run_checks(s, self.backend,
+            report = run_checks(s, self.backend.clients, self.backend.replica_lag_seconds(),
+                                self.backend.deployment.dr.ALBDNSName,
                                 self.prober.samples() if self.prober is not None else [],
                                 rpo_seconds=self.objectives.rpo_seconds)
             self.timeline.record("preflight", passed=report.passed, reasons=list(report.reasons),
@@ -293,12 +280,11 @@ class Drill:
                               consecutive=self.settings.recovery_consecutive,
                               detected_at=self.detected_at,
                               runbook_started_at=self.runbook_started_at)
-            # A marker found in DR was committed even if its acknowledgement was lost on the
-            # way back (a timed-out request): it counts as written, like an acknowledged one.
-            written = [AckedMarker(r.seq, r.written_at, r.region) for r in self.writer.records()
-                       if r.acked or r.seq in surviving]
+            written = written_markers(self.writer.records(), surviving)
             rpo = measure_rpo(written, surviving, outage_start=self.outage_start)
-            self.result = judge(self, rto, rpo, stores=stores.for_drill(self, by_store))
+            self.result = judge(self, rto, rpo, region=self.settings.dr_region,
+                                truth=self.backend.ground_truth(),
+                                stores=stores.for_drill(self, by_store))
         return self.result
 
     # -- cleanup ---------------------------------------------------------------------------
@@ -355,15 +341,15 @@ class Drill:
 
     def _teardown(self) -> BaseException | None:
         """Stop the backend; whatever goes wrong, nothing of it is left running."""
-        if self.backend is None:
+        if self._backend is None:
             return None
         try:
             with self.phase("teardown"):
-                self.backend.stop()
+                self._backend.stop()
         except Exception as exc:  # journaled by phase(); the verdict names it
             # stop() is idempotent: stop whatever the failed attempt left running.
             with contextlib.suppress(Exception):
-                self.backend.stop()
+                self._backend.stop()
             return exc
         return None
 
@@ -391,3 +377,7 @@ class Drill:
         self.timeline.record("api.retry", service=service, operation=operation,
                              attempt=attempt, error=describe_error(error))
 
+
+def _is_a_run_context(drill: Drill) -> RunContext:
+    """Checked by mypy: the engine is what the phase modules are typed against."""
+    return drill

@@ -17,14 +17,24 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from drills.measure.context import RunContext
 from drills.measure.outcomes import measure_served_by
 from drills.measure.probes import MarkerWriter
 from drills.measure.rto_rpo import tail_healthy
-from drills.runbooks.executor import FailbackTarget, StepResult, execute, runbook_context
+from drills.runbooks.executor import (
+    FailbackTarget,
+    RunbookContext,
+    StepResult,
+    execute,
+    runbook_context,
+)
 from drills.runbooks.failback import FAILBACK_FREEZE_STEP, failback_steps
-from infra.core.errors import FaultInjectionError, RevertError
+from infra.core.errors import FaultInjectionError, MeasurementError, RevertError
+
+if TYPE_CHECKING:
+    from infra.embedded.truth import GroundTruth
 
 __all__ = ["FailbackResult", "await_failback", "fail_back", "keep_writing", "measure_failback",
            "region_back"]
@@ -41,10 +51,10 @@ class FailbackResult:
     served_region: str
     written_after_failover: int
     lost_markers: tuple[int, ...]
-    ground_truth: Any = None
+    ground_truth: GroundTruth | None = None
 
 
-def region_back(drill: Any, region: str) -> None:
+def region_back(drill: RunContext, region: str) -> None:
     """Revert the outage of ``region`` now, read back, journaled; close() skips it after."""
     fault = next((f for f in drill.faults if f.name == "region-outage" and f.target == region),
                  None)
@@ -60,9 +70,11 @@ def region_back(drill: Any, region: str) -> None:
         drill.faults.remove(fault)
 
 
-def keep_writing(drill: Any) -> None:
+def keep_writing(drill: RunContext) -> None:
     """Start a marker writer that continues the stopped one's numbering (same markers.csv)."""
     s, old = drill.settings, drill.writer
+    if old is None:
+        raise MeasurementError("no marker writer to continue: steady state never started")
     first = max((r.seq for r in old.records()), default=0) + 1
     drill.writer = MarkerWriter(target=drill.app_target, clock=drill.clock,
                                 interval_s=s.marker_interval_s, csv_path=old.csv_path,
@@ -71,7 +83,7 @@ def keep_writing(drill: Any) -> None:
     drill.timeline.record("markers.resumed", first_seq=first)
 
 
-def _context(drill: Any) -> Any:
+def _context(drill: RunContext) -> RunbookContext:
     ctx = runbook_context(drill)  # the failover's context: same clients, retry and clock
     p, d = drill.backend.deployment.primary, drill.backend.deployment.dr
     target = FailbackTarget(**{f.name: getattr(ctx.target, f.name)
@@ -81,7 +93,7 @@ def _context(drill: Any) -> Any:
     return dataclasses.replace(ctx, target=target)
 
 
-def fail_back(drill: Any) -> float:
+def fail_back(drill: RunContext) -> float:
     """Run the failback runbook; the drill time its write freeze started."""
     s = drill.settings
     with drill.phase("failback"):
@@ -91,15 +103,17 @@ def fail_back(drill: Any) -> float:
     return next(r.started_at for r in done if r.name == FAILBACK_FREEZE_STEP)
 
 
-def await_failback(drill: Any, region: str) -> None:
+def await_failback(drill: RunContext, region: str) -> None:
     """Wait until N consecutive healthy probes are served by ``region``."""
-    n = drill.settings.recovery_consecutive
+    n, prober = drill.settings.recovery_consecutive, drill.prober
+    if prober is None:
+        raise MeasurementError("the drill has no probes: steady state never started")
     with drill.phase("failback-recovery"):
-        drill.prober.wait_for(lambda xs: tail_healthy(xs, n, region),
+        prober.wait_for(lambda xs: tail_healthy(xs, n, region),
                               drill.settings.step_timeout_s)
 
 
-def measure_failback(drill: Any, region: str, freeze_at: float) -> FailbackResult:
+def measure_failback(drill: RunContext, region: str, freeze_at: float) -> FailbackResult:
     """Stop the markers, measure the failback's downtime and RPO in ``region``, journal them."""
     with drill.phase("measure-failback"):
         rto, rpo, written = measure_served_by(drill, region, since=freeze_at,
@@ -110,15 +124,15 @@ def measure_failback(drill: Any, region: str, freeze_at: float) -> FailbackResul
     return result
 
 
-def _truth(drill: Any, freeze_at: float) -> Any:
-    plane = getattr(drill.backend, "dataplane", None)
-    if plane is None or getattr(plane, "failback", None) is None:
+def _truth(drill: RunContext, freeze_at: float) -> GroundTruth | None:
+    plane = drill.backend.dataplane
+    if plane is None or plane.failback is None:
         return None
     recovery = plane.ground_truth(region=drill.settings.primary_region, since=freeze_at)
     return plane.failback.ground_truth(since=freeze_at, recovered=recovery.recovered_at)
 
 
-def _journal(drill: Any, r: FailbackResult) -> None:
+def _journal(drill: RunContext, r: FailbackResult) -> None:
     drill.timeline.record("failback.measurement", downtime_seconds=r.downtime_seconds,
                           rpo_seconds=r.rpo_seconds, freeze_at=r.freeze_at,
                           recovered_at=r.recovered_at, served_region=r.served_region,

@@ -15,6 +15,7 @@ import requests
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from drills.journal.timeline import Timeline
+from drills.measure.context import RunContext
 from drills.settings.config import Settings
 from infra.core.actions import ApiCall
 from infra.core.clock import Clock
@@ -149,7 +150,7 @@ def execute(
     return tuple(_run_step(step, ctx, timeline, progress) for step in steps)
 
 
-def runbook_context(drill: Any) -> RunbookContext:
+def runbook_context(drill: RunContext) -> RunbookContext:
     """The context a drill's runbooks run in: its clients, clock, HTTP session and retries."""
     d, s = drill.backend.deployment, drill.settings
     target = FailoverTarget(

@@ -22,6 +22,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drills.settings.config import Settings
+from infra.aws import ClientFactory
 from infra.core.errors import SafetyRefusal
 
 __all__ = [
@@ -157,17 +159,16 @@ def dr_alb_check(clients: Any, region: str, dns_name: str) -> Check:
     return Check("dr-alb", True, f"DR load balancer {dns_name!r} is active")
 
 
-def run_checks(settings: Any, backend: Any, samples: Sequence[Any], *,
-               rpo_seconds: float) -> PreflightReport:
-    """Run every check against ``backend`` (clients, ``replica_lag_seconds()``, deployment)."""
+def run_checks(settings: Settings, clients: ClientFactory, replica_lag: float | None,
+               dr_alb_dns: str, samples: Sequence[Any], *, rpo_seconds: float) -> PreflightReport:
+    """Run every check: the probes' ``samples``, the replica and its lag, the DR service, ALB."""
     s = settings
     return PreflightReport((
         steady_state_check(samples, need=s.steady_state_samples, region=s.primary_region),
-        replica_check(backend.clients, s.dr_region, s.replica_id),
-        replication_check(backend.replica_lag_seconds(), rpo_seconds=rpo_seconds,
-                          replica=s.replica_id),
-        dr_service_check(backend.clients, s.dr_region, s.dr_cluster, s.dr_service),
-        dr_alb_check(backend.clients, s.dr_region, backend.deployment.dr.ALBDNSName),
+        replica_check(clients, s.dr_region, s.replica_id),
+        replication_check(replica_lag, rpo_seconds=rpo_seconds, replica=s.replica_id),
+        dr_service_check(clients, s.dr_region, s.dr_cluster, s.dr_service),
+        dr_alb_check(clients, s.dr_region, dr_alb_dns),
     ))
 
 

@@ -15,7 +15,7 @@ import requests
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.faults import FaultContext
-from drills.measure.probes import read_markers
+from drills.measure.readback import read_markers
 from drills.settings.config import load_settings
 from infra.aws import ClientFactory
 from infra.core.clock import Clock

@@ -23,9 +23,8 @@ from drills.measure.probes import (
     MarkerWriter,
     Prober,
     ProbeSample,
-    read_markers,
-    read_probes,
 )
+from drills.measure.readback import read_markers, read_probes
 from drills.measure.rto_rpo import measure_rto
 from infra.core.clock import Clock, FakeClock
 from infra.core.errors import MeasurementError, ProbeTimeout
