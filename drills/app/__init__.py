@@ -1,1 +1,1 @@
-"""drills/app."""
+"""The drill command line and what each command does and prints (the top layer)."""

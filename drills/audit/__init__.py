@@ -1,1 +1,1 @@
-"""drills/audit."""
+"""The readiness audit: what it reads, what it judges, its catalogue, and its run in a drill."""

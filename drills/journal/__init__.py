@@ -1,1 +1,1 @@
-"""drills/journal."""
+"""What a run writes as it goes: the journal, run identity and folders, the active-run registry."""

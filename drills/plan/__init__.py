@@ -1,1 +1,1 @@
-"""drills/plan."""
+"""``drill plan``: every phase and AWS call a feature would make, worked out without acting."""

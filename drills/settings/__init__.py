@@ -1,1 +1,1 @@
-"""drills/settings."""
+"""The one frozen settings model every command builds, and the docs generated from it."""
