@@ -47,7 +47,7 @@ EventKind = Literal[
 ]
 EVENT_KINDS: frozenset[str] = frozenset(get_args(EventKind))
 
-_R = TypeVar("_R", "RunStarted", "Measurement", "RunFinished")
+_R = TypeVar("_R", bound="_Record")
 
 
 def event_fields(record: RunStarted | Measurement | RunFinished) -> dict[str, Any]:
@@ -55,13 +55,21 @@ def event_fields(record: RunStarted | Measurement | RunFinished) -> dict[str, An
     return dataclasses.asdict(record)
 
 
-def _from_event(cls: type[_R], event: Mapping[str, Any]) -> _R:
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in event.items() if k in names})
+class _Record:
+    """A journal event's typed form: its kind, and how it loads from the event."""
+
+    __slots__ = ()
+    KIND: ClassVar[EventKind]
+
+    @classmethod
+    def from_event(cls: type[_R], event: Mapping[str, Any]) -> _R:
+        """The record in a journal event (unknown keys ignored, missing ones defaulted)."""
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in event.items() if k in names})
 
 
 @dataclass(frozen=True, slots=True)
-class RunStarted:
+class RunStarted(_Record):
     """``run.started``: what ran, where, with which settings and objectives."""
 
     KIND: ClassVar[EventKind] = "run.started"
@@ -86,14 +94,9 @@ class RunStarted:
     seed: int | None = None
     latency: Mapping[str, float] = field(default_factory=dict)
 
-    @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> RunStarted:
-        """The record in a journal event (unknown keys ignored, missing ones defaulted)."""
-        return _from_event(cls, event)
-
 
 @dataclass(frozen=True, slots=True)
-class Measurement:
+class Measurement(_Record):
     """``measurement``: the one judgement's figures (drill seconds on the run's clock)."""
 
     KIND: ClassVar[EventKind] = "measurement"
@@ -115,14 +118,9 @@ class Measurement:
     rpo_by_store: Mapping[str, float | None] = field(default_factory=dict)
     stores: Mapping[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> Measurement:
-        """The record in a journal event (unknown keys ignored, missing ones defaulted)."""
-        return _from_event(cls, event)
-
 
 @dataclass(frozen=True, slots=True)
-class RunFinished:
+class RunFinished(_Record):
     """``run.finished``: the verdict, its exit code and why."""
 
     KIND: ClassVar[EventKind] = "run.finished"
@@ -131,8 +129,3 @@ class RunFinished:
     passed: bool = False
     exit_code: int = 1
     reason: str = ""
-
-    @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> RunFinished:
-        """The record in a journal event (unknown keys ignored, missing ones defaulted)."""
-        return _from_event(cls, event)

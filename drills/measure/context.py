@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import requests
 
@@ -31,18 +31,25 @@ if TYPE_CHECKING:  # heavy (moto): only for the types
     from infra.embedded.simulator import RegionSimulator
     from infra.embedded.truth import GroundTruth
 
-__all__ = ["Backend", "RunContext"]
+__all__ = ["Backend", "RunContext", "started"]
+
+_T = TypeVar("_T")
+
+
+def started(part: _T | None, what: str) -> _T:
+    """``part``, or RuntimeError naming ``what`` when the run has not made it yet."""
+    if part is None:
+        raise RuntimeError(f"{what} is not there yet: the drill or backend has not started it")
+    return part
 
 
 class Backend(Protocol):
     """Where a drill's AWS API and application live: embedded (moto + simulator) or aws."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def account(self) -> str: ...
-    @property
-    def use_proxies(self) -> bool: ...
+    name: str
+    account: str
+    use_proxies: bool  # reach the application through HTTP(S)_PROXY, as its users do
+
     @property
     def clients(self) -> ClientFactory: ...
     @property
@@ -94,18 +101,14 @@ class RunContext(Protocol):
     readiness: AuditReport | None
     faults: list[Fault]
     exit_code: int | None
+    clock: Clock
+    timeline: Timeline
+    run_dir: Path
+    http: requests.Session
 
     @property
     def progress(self) -> Callable[[str], None]: ...
 
-    @property
-    def clock(self) -> Clock: ...
-    @property
-    def timeline(self) -> Timeline: ...
-    @property
-    def run_dir(self) -> Path: ...
-    @property
-    def http(self) -> requests.Session: ...
     @property
     def backend(self) -> Backend: ...
 

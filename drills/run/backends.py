@@ -16,10 +16,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from drills.faults import Fault, FaultContext, FaultRegistry
-from drills.measure.context import Backend
+from drills.measure.context import Backend, started
 from drills.safety.target_guard import TargetGuard
 from drills.settings.config import Settings
 from infra.aws import CallRecord, ClientFactory
@@ -38,29 +38,10 @@ __all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "guarded_aws_cli
 log = logging.getLogger(__name__)
 
 
-_T = TypeVar("_T")
-
-
-class _Started:
-    """The clients and deployment a backend makes, refused before it has made them."""
-
-    _clients: ClientFactory | None
-    _deployment: Deployment | None
-
-    @property
-    def clients(self) -> ClientFactory:
-        """The backend's client factory (after start())."""
-        return _started(self._clients, "clients")
-
-    @property
-    def deployment(self) -> Deployment:
-        """The deployed stacks (after deploy())."""
-        return _started(self._deployment, "deployment")
-
-
 @dataclass
-class EmbeddedBackend(_Started):
-    """moto + region simulator + the deployed stack, all on 127.0.0.1."""
+class _BackendBase:
+    """What both backends share: their inputs, and the clients and deployment they make
+    (refused before they have made them)."""
 
     settings: Settings
     clock: Clock
@@ -69,11 +50,44 @@ class EmbeddedBackend(_Started):
     observers: tuple[Callable[[CallRecord], None], ...] = ()  # after the guard's gate
 
     def __post_init__(self) -> None:
-        self.moto: MotoServer | None = None
-        self.simulator: RegionSimulator | None = None
         self._clients: ClientFactory | None = None
         self._deployment: Deployment | None = None
         self.guard: TargetGuard | None = None
+
+    def _guarded_clients(self, *, endpoint_url: str | None = None,
+                         profile: str | None = None) -> str:
+        """Make the clients behind a target guard and pass it; the account it checked.
+
+        The same guard on either backend: allowlisted account, expected tags, no production;
+        its gate refuses any mutating call until the check has passed.
+        """
+        self.guard = guard = TargetGuard(self.settings)
+        self._clients = ClientFactory(endpoint_url=endpoint_url, profile=profile,
+                                      api_timeout_s=self.settings.api_timeout_s,
+                                      observers=(guard.gate, *self.observers))
+        account = guard.check(self._clients).account
+        self.progress(f"target guard passed: account {account}")
+        return account
+
+    @property
+    def clients(self) -> ClientFactory:
+        """The backend's client factory (after start())."""
+        return started(self._clients, "clients")
+
+    @property
+    def deployment(self) -> Deployment:
+        """The deployed stacks (after deploy())."""
+        return started(self._deployment, "deployment")
+
+
+@dataclass
+class EmbeddedBackend(_BackendBase):
+    """moto + region simulator + the deployed stack, all on 127.0.0.1."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.moto: MotoServer | None = None
+        self.simulator: RegionSimulator | None = None
 
     name = "embedded"
     account = "embedded"
@@ -87,16 +101,9 @@ class EmbeddedBackend(_Started):
 
         self.moto = moto = MotoServer().start()
         moto.reset()
-        # The same target guard as on a real account: allowlisted account, expected tags,
-        # no production; its gate refuses any mutating call until the check has passed.
-        self.guard = TargetGuard(self.settings)
-        self._clients = ClientFactory(
-            endpoint_url=moto.endpoint_url, api_timeout_s=self.settings.api_timeout_s,
-            observers=(self.guard.gate, *self.observers))
-        report = self.guard.check(self._clients)
-        self.progress(f"target guard passed: account {report.account}")
+        self._guarded_clients(endpoint_url=moto.endpoint_url)
         if self.settings.api_error_rate:
-            self._clients.inject_errors(self.settings.api_error_rate, seed=self.settings.seed)
+            self.clients.inject_errors(self.settings.api_error_rate, seed=self.settings.seed)
             self.progress(f"failing {self.settings.api_error_rate:.0%} of AWS API calls with "
                           "throttling or HTTP 503 (seeded)")
         latency = LatencyModel.from_settings(self.settings)
@@ -116,7 +123,7 @@ class EmbeddedBackend(_Started):
 
     def resolve(self, hostname: str) -> str:
         """Base URL that ``hostname`` reaches now, as a client honouring DNS TTL sees it."""
-        return str(_started(self.simulator, "simulator").resolve(hostname))
+        return str(started(self.simulator, "simulator").resolve(hostname))
 
     def make_fault(self, registry: FaultRegistry, name: str, ctx: FaultContext,
                    run_id: str, **options: object) -> Fault:
@@ -138,7 +145,7 @@ class EmbeddedBackend(_Started):
 
     def ground_truth(self) -> GroundTruth | None:
         """What really happened, from the simulator."""
-        return _started(self.simulator, "simulator").ground_truth()
+        return started(self.simulator, "simulator").ground_truth()
 
     def replicated_markers(self, store: str) -> int:
         """How many primary markers DR's copy of ``store`` (``efs``) holds now, from the
@@ -157,19 +164,11 @@ class EmbeddedBackend(_Started):
 
 
 @dataclass
-class AwsBackend(_Started):
+class AwsBackend(_BackendBase):
     """An AWS account (or AWS-compatible endpoint) whose stacks are already deployed."""
 
-    settings: Settings
-    clock: Clock
-    run_dir: Path
-    progress: Callable[[str], None] = lambda _msg: None
-    observers: tuple[Callable[[CallRecord], None], ...] = ()  # after the guard's gate
-
     def __post_init__(self) -> None:
-        self._clients: ClientFactory | None = None
-        self._deployment: Deployment | None = None
-        self.guard: TargetGuard | None = None
+        super().__post_init__()
         self.account = "unknown"
 
     name = "aws"
@@ -178,12 +177,7 @@ class AwsBackend(_Started):
 
     def start(self) -> None:
         """Build the clients and pass the target guard before anything else is called."""
-        self.guard = TargetGuard(self.settings)
-        self._clients = ClientFactory(profile=self.settings.aws_profile,
-                                      api_timeout_s=self.settings.api_timeout_s,
-                                      observers=(self.guard.gate, *self.observers))
-        self.account = self.guard.check(self._clients).account
-        self.progress(f"target guard passed: account {self.account}")
+        self.account = self._guarded_clients(profile=self.settings.aws_profile)
 
     def deploy(self, on_retry: RetryHook | None = None) -> Deployment:
         """Find and verify the deployed stacks; a drill never creates them on an account."""
@@ -235,13 +229,6 @@ def make_backend(settings: Settings, clock: Clock, run_dir: Path,
     cls = AwsBackend if settings.backend == "aws" else EmbeddedBackend
     backend: Backend = cls(settings, clock, run_dir, progress, observers=observers)
     return backend
-
-
-def _started(part: _T | None, what: str) -> _T:
-    """``part``, or RuntimeError when the backend has not made it yet."""
-    if part is None:
-        raise RuntimeError(f"the backend's {what} is not there yet: start() and deploy() first")
-    return part
 
 
 def guarded_aws_clients(settings: Settings) -> tuple[ClientFactory, str]:

@@ -27,7 +27,7 @@ from drills.faults import Fault, FaultContext, FaultRegistry, default_registry, 
 from drills.journal import active, runinfo
 from drills.journal.timeline import Timeline
 from drills.measure import store_rpo as stores
-from drills.measure.context import Backend, RunContext
+from drills.measure.context import Backend, RunContext, started
 from drills.measure.probes import MarkerWriter, Prober, http_session, written_markers
 from drills.measure.results import DrillResult, Objectives
 from drills.measure.rto_rpo import (
@@ -146,9 +146,7 @@ class Drill:
     @property
     def backend(self) -> Backend:
         """The backend the drill runs on; RuntimeError before :meth:`open` started it."""
-        if self._backend is None:
-            raise RuntimeError("the drill's backend is not started: open() the drill first")
-        return self._backend
+        return started(self._backend, "the drill's backend")
 
     def require_result(self) -> DrillResult:
         """The measured result; raises if the drill has not measured yet."""

@@ -7,7 +7,6 @@ without infra knowing, and infra stays the ground floor of the layers (docs/arch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Protocol, Self
 
 from pydantic import SecretStr
@@ -18,12 +17,19 @@ __all__ = ["InfraSettings"]
 class InfraSettings(Protocol):
     """The regions, resource names, credentials and AWS call limits infra needs."""
 
-    @property
-    def environment_suffix(self) -> str: ...
-    @property
-    def primary_region(self) -> str: ...
-    @property
-    def dr_region(self) -> str: ...
+    environment_suffix: str
+    primary_region: str
+    dr_region: str
+    db_username: str
+    db_password: SecretStr
+    time_scale: float
+    seed: int | None
+    latency: dict[str, float]
+    api_timeout_s: float
+    api_max_attempts: int
+    cloudformation_role_arn: str | None
+
+    # Resource names, built from the suffix by the settings model only
     @property
     def primary_stack(self) -> str: ...
     @property
@@ -42,22 +48,6 @@ class InfraSettings(Protocol):
     def dr_service(self) -> str: ...
     @property
     def log_group(self) -> str: ...
-    @property
-    def db_username(self) -> str: ...
-    @property
-    def db_password(self) -> SecretStr: ...
-    @property
-    def time_scale(self) -> float: ...
-    @property
-    def seed(self) -> int | None: ...
-    @property
-    def latency(self) -> Mapping[str, float]: ...
-    @property
-    def api_timeout_s(self) -> float: ...
-    @property
-    def api_max_attempts(self) -> int: ...
-    @property
-    def cloudformation_role_arn(self) -> str | None: ...
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in any output."""
