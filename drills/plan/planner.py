@@ -31,6 +31,8 @@ from drills.safety.target_guard import GUARD_CALLS, TargetGuard
 from drills.settings.config import Settings, check_scenario_regions, load_settings
 from infra.core.actions import ApiCall, FaultEffects, is_mutating
 from infra.core.errors import ConfigError, SafetyRefusal
+from infra.deploy import DEPLOY_CALLS, TEARDOWN_CALLS
+from infra.deploy_inspect import INSPECT_CALLS, LEFTOVER_CALLS
 
 __all__ = [
     "CLOSING",
@@ -312,29 +314,21 @@ class Planner:
 
     def deploy(self) -> None:
         """Phase deploy: the deployment guide's steps 1-6."""
-        from infra.deploy import DEPLOY_CALLS
-
         self.add("deploy", "deploy (or find) both stacks and EFS replication, then verify "
                   "them (the guide's steps 1-6)", DEPLOY_CALLS)
 
     def inspect(self) -> None:
         """Phase verify: read what both regions report about the deployment."""
-        from infra.deploy_inspect import INSPECT_CALLS
-
         self.add("verify", "read what both regions report about the deployment",
                   INSPECT_CALLS)
 
     def teardown(self) -> None:
         """Phase teardown: EFS replication, then the DR stack, then the primary."""
-        from infra.deploy import TEARDOWN_CALLS
-
         self.add("teardown", "remove EFS replication, the DR stack, then the primary stack "
                   "(the guide's cleanup)", TEARDOWN_CALLS)
 
     def leftovers(self) -> None:
         """Phase verify: look for anything of the deployment left in either region."""
-        from infra.deploy_inspect import LEFTOVER_CALLS
-
         self.add("verify", "look for anything of the deployment left in either region",
                   LEFTOVER_CALLS)
 
