@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reports import sources
+from reports import run_folder, sources
 from reports._codec import from_jsonable, to_jsonable
 from reports.definitions import definitions_for
 from reports.evidence_failback import failback_record
@@ -49,7 +49,7 @@ from reports.sources import Journal
 
 __all__ = ["EVIDENCE_FILE", "build_evidence", "evidence_json", "load_evidence", "write_evidence"]
 
-EVIDENCE_FILE = "evidence.json"
+EVIDENCE_FILE = run_folder.EVIDENCE
 _SECRETISH = re.compile(r"passw(or)?d|secret|token|credential|private_key|signing_key", re.I)
 _MASK = "********"
 _GOVERNANCE_KEYS = tuple(f.name for f in dataclasses.fields(Governance))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reports import run_folder
+
 __all__ = [
     "INPUT_FILES",
     "Journal",
@@ -29,10 +31,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-JOURNAL = "timeline.jsonl"
-PROBES = "probes.csv"
-MARKERS = "markers.csv"
-GROUND_TRUTH = "ground_truth.jsonl"
+JOURNAL, PROBES, MARKERS = run_folder.JOURNAL, run_folder.PROBES, run_folder.MARKERS
+GROUND_TRUTH = run_folder.GROUND_TRUTH
 INPUT_FILES = (JOURNAL, PROBES, MARKERS, GROUND_TRUTH)
 
 

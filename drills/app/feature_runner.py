@@ -26,6 +26,7 @@ from drills.run.engine import Drill
 from drills.safety.interrupts import Interrupted
 from drills.settings.config import Settings
 from infra.core.errors import ConfigError, DrillError
+from reports import run_folder
 
 __all__ = ["CARRIER_NAME", "DrillCarrier", "FeatureRun", "copy_results", "load_feature",
            "run_feature"]
@@ -111,8 +112,8 @@ def run_feature(feature_path: Path, settings: Settings, *, progress: Callable[[s
         args = [str(module), "-p", STEPS_PLUGIN, "-p", "no:cacheprovider", "-q", "-s",
                 "--no-header", "--tb=line", "-c", str(PROJECT_ROOT / "pyproject.toml"),
                 "--rootdir", str(PROJECT_ROOT), "-p", "no:warnings", "--no-summary",
-                f"--junitxml={results_dir / 'junit.xml'}",
-                f"--cucumberjson={results_dir / 'cucumber.json'}"]
+                f"--junitxml={results_dir / run_folder.JUNIT}",
+                f"--cucumberjson={results_dir / run_folder.CUCUMBER}"]
         status = _main_closing_drills(args, carrier)
     return FeatureRun(int(status), carrier.drills, carrier.failures, carrier.refusal)
 
@@ -184,7 +185,7 @@ def _tags(feature: Any) -> tuple[str, ...]:
 
 def copy_results(results_dir: Path, run_dir: Path) -> None:
     """Put the JUnit and Cucumber results of a run into its folder."""
-    for name in ("junit.xml", "cucumber.json"):
+    for name in (run_folder.JUNIT, run_folder.CUCUMBER):
         src = results_dir / name
         if src.exists():
             shutil.copyfile(src, run_dir / name)

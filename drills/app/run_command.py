@@ -13,6 +13,7 @@ from rich.table import Table
 
 from drills.settings.config import Settings
 from infra.core.errors import ConfigError
+from reports import run_folder
 
 __all__ = ["print_summary", "print_sweep", "publish_run", "rebuild_report", "run_and_report",
            "show_history", "verify_run"]
@@ -92,7 +93,7 @@ def print_summary(run_dir: Path, out: Console) -> None:
     """Print a run's verdict, RTO/RPO against objectives and ground truth, phases, files."""
     from reports import load_evidence
 
-    ev = load_evidence(run_dir / "evidence.json")
+    ev = load_evidence(run_dir / run_folder.EVIDENCE)
     verdict = "PASSED" if ev.passed else ev.verdict.upper()
     colour = "green" if ev.passed else "red"
     table = Table(title=f"{ev.scenario}  [{colour}]{verdict}[/]", title_justify="left")
@@ -162,7 +163,7 @@ def print_sweep(run_dirs: list[Path], out: Console) -> None:
         table.add_column(col)
     folders = []
     for number, run_dir in enumerate(run_dirs, 1):
-        ev = load_evidence(run_dir / "evidence.json")
+        ev = load_evidence(run_dir / run_folder.EVIDENCE)
         pinned = ", ".join(f"{k}={v:g}s" for k, v in ev.provenance.latency_model.items())
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}[ev.rto.met]
         rto = "—" if ev.rto_seconds is None else f"{ev.rto_seconds:.0f} s"
@@ -191,9 +192,9 @@ def rebuild_report(run_dir: Path, *, out: Console) -> int:
     from reports import build_evidence, write_evidence, write_report
 
     run_dir = Path(run_dir)
-    if not (run_dir / "timeline.jsonl").is_file():
+    if not (run_dir / run_folder.JOURNAL).is_file():
         raise ConfigError(f"{str(run_dir)!r} is not a run folder (no timeline.jsonl)")
-    write_evidence(build_evidence(run_dir), run_dir / "evidence.json")
+    write_evidence(build_evidence(run_dir), run_dir / run_folder.EVIDENCE)
     out.print(f"report: {write_report(run_dir)}")
     out.print("note: the folder's MANIFEST.sha256 now lists the old files; `drill verify` "
               "will report evidence.json and report.html as altered", soft_wrap=True)

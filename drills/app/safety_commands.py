@@ -13,6 +13,7 @@ from drills.journal import active
 from drills.journal.timeline import read_events
 from drills.safety.cleanup import cleanup_run, faults_from_journal
 from infra.core.errors import ConfigError
+from reports import run_folder
 
 __all__ = ["abort_runs", "cleanup_and_show"]
 
@@ -60,7 +61,7 @@ def _targets(runs_dir: Path, run_dir: Path | None) -> list[active.ActiveRun]:
 
 def _report_run(run_dir: Path, out: Console) -> bool:
     """Print what the stopped drill journaled; True when it reverted everything and finished."""
-    events = list(read_events(run_dir / "timeline.jsonl"))
+    events = list(read_events(run_dir / run_folder.JOURNAL))
     faults = faults_from_journal(events)
     for f in faults:
         colour = "green" if f.state == "reverted" else "red"

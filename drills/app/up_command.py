@@ -27,6 +27,7 @@ from drills.rehearsal.session import (
 from drills.safety.interrupts import held_signals
 from drills.settings.config import Settings
 from infra.core.errors import ConfigError
+from reports import run_folder
 
 __all__ = ["down_runs", "inject_run", "up_and_report"]
 
@@ -124,7 +125,7 @@ def _up_run(runs_dir: Path, run_dir: Path | None) -> active.ActiveRun:
 
 
 def _journal(run_dir: Path) -> list[dict[str, Any]]:
-    path = run_dir / "timeline.jsonl"
+    path = run_dir / run_folder.JOURNAL
     return list(read_events(path)) if path.is_file() else []
 
 

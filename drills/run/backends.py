@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # started on demand: moto is heavy
     from infra.embedded.simulator import RegionSimulator
     from infra.embedded.truth import GroundTruth
 
+from reports import run_folder
+
 __all__ = ["AwsBackend", "EmbeddedBackend", "check_aws_target", "guarded_aws_clients",
            "make_backend"]
 
@@ -109,7 +111,7 @@ class EmbeddedBackend(_BackendBase):
         latency = LatencyModel.from_settings(self.settings)
         self.simulator = RegionSimulator(
             settings=self.settings, clock=self.clock, latency=latency,
-            truth_path=self.run_dir / "ground_truth.jsonl")
+            truth_path=self.run_dir / run_folder.GROUND_TRUTH)
         self.simulator.start()
         self.progress(f"embedded AWS listening on {moto.endpoint_url}")
 

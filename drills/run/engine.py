@@ -44,6 +44,7 @@ from drills.settings.config import Settings, check_scenario_regions, load_settin
 from infra.core.clock import Clock
 from infra.core.errors import ConfigError, MeasurementError, ProbeTimeout
 from infra.retry import describe_error
+from reports import run_folder
 
 __all__ = ["Drill", "DrillResult", "Objectives"]
 
@@ -69,7 +70,7 @@ class Drill:
             self.settings = self.settings.model_copy(update={"seed": secrets.randbelow(2**31)})
         self.clock = Clock(scale=self.settings.time_scale)
         self.run_dir = runinfo.new_run_dir(self.settings.runs_dir, self.scenario)
-        self.timeline = Timeline(self.run_dir / "timeline.jsonl", self.clock,
+        self.timeline = Timeline(self.run_dir / run_folder.JOURNAL, self.clock,
                                  secrets=self.settings.secrets())
         self.objectives = Objectives(self.settings.rto_objective_s, self.settings.rpo_objective_s)
         self.faults: list[Fault] = []
@@ -185,11 +186,11 @@ class Drill:
             proxies = self.backend.use_proxies  # the aws backend reaches the app as users do
             self.prober = Prober(target=self.app_target, clock=self.clock,
                                  interval_s=s.probe_interval_s, timeout_s=s.probe_timeout_s,
-                                 csv_path=self.run_dir / "probes.csv",
+                                 csv_path=self.run_dir / run_folder.PROBES,
                                  session=http_session(use_proxies=proxies))
             self.writer = MarkerWriter(target=self.app_target, clock=self.clock,
                                        interval_s=s.marker_interval_s,
-                                       csv_path=self.run_dir / "markers.csv",
+                                       csv_path=self.run_dir / run_folder.MARKERS,
                                        session=http_session(use_proxies=proxies))
             self.prober.start()
             self.writer.start()

@@ -32,6 +32,7 @@ from drills.journal import active
 from drills.journal.timeline import Timeline, read_events
 from infra.core.clock import Clock
 from infra.core.errors import ConfigError, SafetyRefusal
+from reports import run_folder
 
 __all__ = ["CLEANUP_DIR", "CleanupResult", "FaultOutcome", "FaultRecord", "cleanup_journal",
            "cleanup_run", "faults_from_journal"]
@@ -146,7 +147,7 @@ def cleanup_run(run_dir: Path, *, registry: FaultRegistry | None = None,
 
 
 def _events(run_dir: Path) -> list[dict[str, Any]]:
-    path = run_dir / "timeline.jsonl"
+    path = run_dir / run_folder.JOURNAL
     if not path.is_file():
         raise ConfigError(f"{str(run_dir)!r} is not a run folder (no timeline.jsonl)")
     try:
