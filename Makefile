@@ -31,10 +31,12 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+## ruff, cfn-lint, mypy (strict on drills/run, drills/measure, infra/core) and the layers
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint --config-file .cfnlintrc.yaml infra/templates/*.yaml
-	$(BIN)/mypy drills infra reports
+	$(BIN)/mypy drills infra reports steps
+	$(BIN)/lint-imports
 
 ## re-pin the whole dependency tree from pyproject.toml and requirements-dev.txt
 lock:

@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from drills.config import load_settings
-from drills.forecast import default_jobs, run_forecast
-from drills.scenario import FEATURE
+from drills.app.forecast import default_jobs, run_forecast
+from drills.run.scenario import FEATURE
+from drills.settings.config import load_settings
 
 __all__ = ["DrawRate", "measure_draw_rate"]
 

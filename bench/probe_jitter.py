@@ -1,8 +1,8 @@
 """Probe cadence jitter: how far each probe's send time trails its scheduled tick.
 
-``measure_jitter`` runs a real :class:`drills.probes.Prober` on a real :class:`Clock` against a
-healthy canary on 127.0.0.1 and reports the lag as a share of the probe interval. The lag is
-what the RTO's "error at most one interval" bound spends on scheduling rather than on the
+``measure_jitter`` runs a real :class:`drills.measure.probes.Prober` on a real :class:`Clock`
+against a healthy canary on 127.0.0.1 and reports the lag as a share of the probe interval. The
+lag is what the RTO's "error at most one interval" bound spends on scheduling rather than on the
 interval itself. Importing this module starts nothing.
 """
 
@@ -15,8 +15,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from drills.clock import Clock
-from drills.probes import Prober
+from drills.measure.probes import Prober
+from infra.core.clock import Clock
 
 __all__ = ["measure_jitter"]
 

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.determinism import busy_host, figures
 from bench.forecast_rate import measure_draw_rate
 from bench.probe_jitter import measure_jitter
-from drills.config import load_settings
-from drills.scenario import region_loss
+from drills.run.scenario import region_loss
+from drills.settings.config import load_settings
 
 
 def _pct(values: list[float], q: int) -> float:

@@ -129,7 +129,7 @@ class ClientFactory:
             return frozenset(self._lost)
 
     def _before_send(self, request: Any, event_name: str, **_: Any) -> None:
-        _, service, operation = [*event_name.split("."), "", ""][:3]
+        _event, service, operation = [*event_name.split("."), "", ""][:3]
         region = request.context.get("client_region", "")
         service = service.lower().replace("-", "")
         for observer in list(self._observers):
@@ -165,15 +165,15 @@ def _unavailable(request: Any) -> AWSResponse:
 def _throttled(request: Any) -> AWSResponse:
     """A throttling error in the request's protocol; 503 where the protocol's format differs."""
     headers = {key.lower(): value for key, value in request.headers.items()}
-    body = request.body or b""
-    body = body.encode() if isinstance(body, str) else bytes(body)
+    raw = request.body or b""
+    body = raw.encode() if isinstance(raw, str) else bytes(raw)
     if "x-amz-target" in headers:  # JSON protocol (ECS, CloudWatch Logs)
         data = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"})
         return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"},
                            _Body(data.encode()))
     if body.startswith(b"Action=") and b"Version=2016-11-15" not in body:  # query, not EC2
-        data = (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                b"<Message>Rate exceeded</Message></Error><RequestId>injected</RequestId>"
-                b"</ErrorResponse>")
-        return AWSResponse(request.url, 400, {"Content-Type": "text/xml"}, _Body(data))
+        xml = (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+               b"<Message>Rate exceeded</Message></Error><RequestId>injected</RequestId>"
+               b"</ErrorResponse>")
+        return AWSResponse(request.url, 400, {"Content-Type": "text/xml"}, _Body(xml))
     return _unavailable(request)

@@ -24,11 +24,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drills.actions import ApiCall
-from drills.clock import Clock
-from drills.config import Settings
-from drills.errors import ConfigError, DeployError
 from infra.aws import ClientFactory
+from infra.core.actions import ApiCall
+from infra.core.clock import Clock
+from infra.core.errors import ConfigError, DeployError
+from infra.core.settings import InfraSettings
 from infra.deploy_common import (
     FAILURE_CALLS,
     AwsCalls,
@@ -64,7 +64,7 @@ DEPLOY_CALLS = (
     ApiCall(_CFN, "DescribeStacks", "{s.primary_stack}", "primary"),
     ApiCall(_CFN, "CreateStack", "{s.primary_stack}", "primary"),
     ApiCall(_CFN, "DescribeStacks", "{s.primary_stack} (until CREATE_COMPLETE)", "primary"),
-    ApiCall("rds", "DescribeDBInstances", "streamflix-db-{s.environment_suffix}", "primary"),
+    ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id}", "primary"),
     ApiCall(_CFN, "DescribeStacks", "{s.dr_stack}", "dr"),
     ApiCall(_CFN, "CreateStack", "{s.dr_stack}", "dr"),
     ApiCall(_CFN, "DescribeStacks", "{s.dr_stack} (until CREATE_COMPLETE)", "dr"),
@@ -131,10 +131,10 @@ class Deployment:
     created: tuple[str, ...]  # what this call created; empty when everything was found
 
 
-def _validate(settings: Settings) -> None:
+def _validate(settings: InfraSettings) -> None:
     """Re-check settings (a model_copy skips validation) before any request is made."""
     try:
-        Settings.model_validate(settings.model_dump())
+        type(settings).model_validate(settings.model_dump())
     except ValidationError as exc:
         bad = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
         raise ConfigError(f"invalid settings for deploy: {bad} (check the values given "
@@ -226,7 +226,7 @@ def _replicate(aws: AwsCalls, primary_fs: str, dr_fs: str) -> bool:
     return True
 
 
-def deploy(settings: Settings, factory: ClientFactory, *, progress: Progress | None = None,
+def deploy(settings: InfraSettings, factory: ClientFactory, *, progress: Progress | None = None,
            on_retry: RetryHook | None = None, clock: Clock | None = None) -> Deployment:
     """Deploy (or find) both stacks and EFS replication, then verify them (guide steps 1-6)."""
     _validate(settings)
@@ -262,7 +262,7 @@ def deploy(settings: Settings, factory: ClientFactory, *, progress: Progress | N
     return Deployment(primary=primary, dr=dr, primary_rds_arn=arn, created=tuple(created))
 
 
-def find_deployment(settings: Settings, factory: ClientFactory, *,
+def find_deployment(settings: InfraSettings, factory: ClientFactory, *,
                     progress: Progress | None = None,
                     on_retry: RetryHook | None = None) -> Deployment:
     """Read the already deployed stacks and verify them (guide step 6); creates nothing.
@@ -308,7 +308,7 @@ def _check(found: Inspection, primary_arn: str) -> None:
         raise DeployError("verification failed: " + "; ".join(problems))
 
 
-def teardown(settings: Settings, factory: ClientFactory, *, progress: Progress | None = None,
+def teardown(settings: InfraSettings, factory: ClientFactory, *, progress: Progress | None = None,
              on_retry: RetryHook | None = None, clock: Clock | None = None) -> None:
     """Remove EFS replication, then the DR stack, then the primary stack (guide's cleanup)."""
     _validate(settings)

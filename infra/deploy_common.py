@@ -9,16 +9,17 @@ in clear text on some endpoints.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from drills.actions import ApiCall
-from drills.clock import Clock
-from drills.config import Settings
-from drills.errors import DeployError, StackCreateFailed
 from infra.aws import ClientFactory
+from infra.core.actions import ApiCall
+from infra.core.clock import Clock
+from infra.core.errors import DeployError, StackCreateFailed
+from infra.core.settings import InfraSettings
 from infra.retry import RetryHook, RetryPolicy
 
 __all__ = ["FAILED_STATES", "FAILURE_CALLS", "AwsCalls", "Progress", "creation_failure",
@@ -45,7 +46,7 @@ _CANCELLED = "Resource creation cancelled"
 class AwsCalls:
     """Clients, retries, waiter budgets and progress for one deploy/inspect/teardown call."""
 
-    def __init__(self, settings: Settings, factory: ClientFactory, progress: Progress | None,
+    def __init__(self, settings: InfraSettings, factory: ClientFactory, progress: Progress | None,
                  on_retry: RetryHook | None, clock: Clock | None = None) -> None:
         self.settings = settings
         self.factory = factory
@@ -54,7 +55,7 @@ class AwsCalls:
         # without one, real seconds scaled by the settings' time scale.
         self.retry = RetryPolicy(max_attempts=settings.api_max_attempts,
                                  max_delay_s=settings.api_timeout_s * 3, on_retry=on_retry,
-                                 **({"sleep": clock.sleep} if clock is not None else {}))
+                                 sleep=clock.sleep if clock is not None else time.sleep)
         delay = _POLL_DRILL_S if clock is not None else _POLL_DRILL_S / settings.time_scale
         self.waiter = {"Delay": delay, "MaxAttempts": int(_STACK_TIMEOUT_DRILL_S // _POLL_DRILL_S)}
 
@@ -85,7 +86,7 @@ class AwsCalls:
         self.progress(message)
 
 
-def scrub(settings: Settings, text: str) -> str:
+def scrub(settings: InfraSettings, text: str) -> str:
     """``text`` with every secret of the settings masked."""
     for secret in settings.secrets():
         if secret:

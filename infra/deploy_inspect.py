@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from drills.actions import ApiCall, RegionRole
-from drills.config import Settings
 from infra.aws import ClientFactory
+from infra.core.actions import ApiCall, RegionRole
+from infra.core.settings import InfraSettings
 from infra.deploy_common import AwsCalls, optional, stack_summary
 
 __all__ = ["INSPECT_CALLS", "LEFTOVER_CALLS", "Inspection", "Leftovers", "inspect", "leftovers"]
@@ -32,7 +32,7 @@ INSPECT_CALLS = (
     ApiCall("efs", "DescribeReplicationConfigurations", "all", "primary"),
     ApiCall("ecs", "DescribeServices", "{s.primary_cluster}/{s.primary_service}", "primary"),
     ApiCall("ecs", "DescribeServices", "{s.dr_cluster}/{s.dr_service}", "dr"),
-    *(ApiCall("logs", "DescribeLogGroups", "/ecs/streamflix-{s.environment_suffix}", role)
+    *(ApiCall("logs", "DescribeLogGroups", "{s.log_group}", role)
       for role in _BOTH),
 )
 LEFTOVER_CALLS = tuple(
@@ -91,7 +91,7 @@ def _resources(aws: AwsCalls, region: str, stack: str) -> list[str]:
             if not str(r.get("ResourceStatus", "")).endswith("_COMPLETE")]
 
 
-def inspect(settings: Settings, factory: ClientFactory) -> Inspection:
+def inspect(settings: InfraSettings, factory: ClientFactory) -> Inspection:
     """Read what both regions report about the deployment (read-only)."""
     aws, s = AwsCalls(settings, factory, None, None), settings
     p = stack_summary(aws, s.primary_region, s.primary_stack)
@@ -143,13 +143,13 @@ def _desired(aws: AwsCalls, region: str, cluster: str, service: str) -> int | No
 
 
 def _retention(aws: AwsCalls, region: str) -> int | None:
-    name = f"/ecs/streamflix-{aws.settings.environment_suffix}"
+    name = aws.settings.log_group
     groups = optional(aws, "logs", region, "describe_log_groups", "logGroups",
                        logGroupNamePrefix=name)
     return next((g.get("retentionInDays") for g in groups if g["logGroupName"] == name), None)
 
 
-def leftovers(settings: Settings, factory: ClientFactory) -> tuple[Leftovers, ...]:
+def leftovers(settings: InfraSettings, factory: ClientFactory) -> tuple[Leftovers, ...]:
     """What of the deployment is still there, region by region (read-only)."""
     aws, s = AwsCalls(settings, factory, None, None), settings
     return tuple(_region_leftovers(aws, region, cluster, service) for region, cluster, service

@@ -10,7 +10,7 @@ The embedded and aws backends deploy ``streamflix-dr-primary.yaml`` and
 - cfn-lint (in-process, with the pinned rules configuration :data:`LINT_CONFIG`, each
   template for its own region) finds no error.
 
-Either failure is bad input (:class:`~drills.errors.ConfigError`, exit 2) naming the file,
+Either failure is bad input (:class:`~infra.core.errors.ConfigError`, exit 2) naming the file,
 and for cfn-lint the rule id, resource and message. cfn-lint's warnings come back as
 :class:`LintFinding` for the audit and the evidence; each template's SHA-256 is recorded.
 The result is cached per file contents and regions, so every command may call
@@ -25,8 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from drills.config import Settings
-from drills.errors import ConfigError
+from infra.core.errors import ConfigError
+from infra.core.settings import InfraSettings
 
 __all__ = ["LINT_CONFIG", "OUTPUTS", "PARAMETERS", "TEMPLATES", "CheckedTemplates",
            "LintFinding", "Template", "check_templates", "templates_dir"]
@@ -92,12 +92,12 @@ class CheckedTemplates:
         return next(t.body for t in self.templates if t.name == name)
 
 
-def templates_dir(settings: Settings) -> Path:
+def templates_dir(settings: InfraSettings) -> Path:
     """The folder the deploy reads its templates from."""
     return Path(settings.templates_dir) if settings.templates_dir is not None else TEMPLATES
 
 
-def check_templates(settings: Settings) -> CheckedTemplates:
+def check_templates(settings: InfraSettings) -> CheckedTemplates:
     """Both templates, contract-checked and linted; ConfigError (exit 2) if one is unfit."""
     folder = templates_dir(settings)
     if not folder.is_dir():

@@ -1,4 +1,4 @@
-"""The templates a run deployed, from its journal's ``templates`` event (drills/engine.py)."""
+"""The templates a run deployed, from its journal's ``templates`` event (drills/run/engine.py)."""
 
 from __future__ import annotations
 

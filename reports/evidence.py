@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reports import sources
+from reports import run_folder, sources
 from reports._codec import from_jsonable, to_jsonable
 from reports.definitions import definitions_for
 from reports.deployed import deployed_templates
-from reports.failback import failback_record
+from reports.evidence_failback import failback_record
+from reports.evidence_stores import store_records
 from reports.findings import derive_findings
 from reports.operator_steps import operator_steps
 from reports.records import (
@@ -46,11 +47,10 @@ from reports.records import (
     TestInfo,
 )
 from reports.sources import Journal
-from reports.stores import store_records
 
 __all__ = ["EVIDENCE_FILE", "build_evidence", "evidence_json", "load_evidence", "write_evidence"]
 
-EVIDENCE_FILE = "evidence.json"
+EVIDENCE_FILE = run_folder.EVIDENCE
 _SECRETISH = re.compile(r"passw(or)?d|secret|token|credential|private_key|signing_key", re.I)
 _MASK = "********"
 _GOVERNANCE_KEYS = tuple(f.name for f in dataclasses.fields(Governance))

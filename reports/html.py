@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from reports import sources
+from reports import run_folder, sources
 from reports.durations import human_seconds
 from reports.evidence import EVIDENCE_FILE, load_evidence
 from reports.manifest import MANIFEST_FILE
@@ -22,7 +22,7 @@ from reports.records import Evidence
 
 __all__ = ["REPORT_FILE", "render_report", "template_environment", "write_report"]
 
-REPORT_FILE = "report.html"
+REPORT_FILE = run_folder.REPORT
 
 
 def _seconds(value: float | None) -> str:

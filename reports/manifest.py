@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reports import run_folder
 from reports.attestation import ATTESTATION_FILE
 from reports.sources import sha256_file
 
@@ -33,8 +34,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FILE = "MANIFEST.sha256"
-SIGNATURE_FILE = "MANIFEST.sha256.sig"
+MANIFEST_FILE = run_folder.MANIFEST
+SIGNATURE_FILE = run_folder.SIGNATURE
 _ALGORITHM = "hmac-sha256"
 
 SignatureStatus = Literal["valid", "invalid", "wrong-key", "missing", "unsigned", "not-checked"]

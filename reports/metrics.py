@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, push_to_gateway, write_to_textf
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from reports import run_folder
 from reports.records import Evidence
 
 __all__ = ["METRICS_FILE", "DrillCollector", "PushOutcome", "push", "registry_for",
@@ -25,7 +26,7 @@ __all__ = ["METRICS_FILE", "DrillCollector", "PushOutcome", "push", "registry_fo
 
 log = logging.getLogger(__name__)
 
-METRICS_FILE = "metrics.prom"
+METRICS_FILE = run_folder.METRICS
 _LABELS = ("scenario", "environment", "backend")
 
 

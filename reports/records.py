@@ -196,7 +196,7 @@ class StoreRpo:
 
 @dataclass(frozen=True, slots=True)
 class FailbackRecord:
-    """The failback's own outcome (drills/failback.py): downtime and data loss, and the truth.
+    """The failback's own outcome (drills/run/failback_phases.py): downtime, data loss, truth.
 
     Times are seconds since the run's clock origin, like the failover's measurement.
     """
@@ -337,7 +337,7 @@ class Evidence:
     marker_interval_seconds: float | None = None
     recovery_consecutive: int | None = None
     time_scale: float | None = None
-    clock: str | None = None  # "virtual" or "scaled" (drills.virtual_clock); None: not recorded
+    clock: str | None = None  # "virtual" or "scaled" (infra.core.virtual_clock); None: not recorded
     clock_origin_seconds: float = 0.0
     started_at: str | None = None
     finished_at: str | None = None

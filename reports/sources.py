@@ -11,10 +11,12 @@ import csv
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from reports import run_folder
 
 __all__ = [
     "INPUT_FILES",
@@ -29,10 +31,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-JOURNAL = "timeline.jsonl"
-PROBES = "probes.csv"
-MARKERS = "markers.csv"
-GROUND_TRUTH = "ground_truth.jsonl"
+JOURNAL, PROBES, MARKERS = run_folder.JOURNAL, run_folder.PROBES, run_folder.MARKERS
+GROUND_TRUTH = run_folder.GROUND_TRUTH
 INPUT_FILES = (JOURNAL, PROBES, MARKERS, GROUND_TRUTH)
 
 
@@ -126,30 +126,31 @@ def _float(text: str) -> float | None:
         return None
 
 
+def _timed_rows(path: Path, time_column: str) -> Iterator[tuple[dict[str, str], float]]:
+    """Each complete row of a CSV with its time; a row whose time does not parse is torn."""
+    for r in _rows(path):
+        t = _float(r.get(time_column, ""))
+        if t is not None:
+            yield r, t
+
+
+def _seq(row: dict[str, str]) -> int:
+    return int(_float(row.get("seq", "")) or 0)
+
+
 def read_probes(path: Path) -> tuple[ProbeRow, ...]:
     """Every complete probe sample of probes.csv, in file order."""
-    out = []
-    for r in _rows(path):
-        t = _float(r.get("t", ""))
-        if t is None:
-            continue
-        out.append(ProbeRow(int(_float(r.get("seq", "")) or 0), t, r.get("wall", ""),
-                            r.get("region", ""), int(_float(r.get("status", "")) or 0),
-                            _bool(r.get("ok", "")), _float(r.get("latency_ms", "")),
-                            r.get("error", "")))
-    return tuple(out)
+    return tuple(ProbeRow(_seq(r), t, r.get("wall", ""), r.get("region", ""),
+                          int(_float(r.get("status", "")) or 0), _bool(r.get("ok", "")),
+                          _float(r.get("latency_ms", "")), r.get("error", ""))
+                 for r, t in _timed_rows(path, "t"))
 
 
 def read_markers(path: Path) -> tuple[MarkerRow, ...]:
     """Every complete marker row of markers.csv, in file order."""
-    out = []
-    for r in _rows(path):
-        written = _float(r.get("written_at", ""))
-        if written is None:
-            continue
-        out.append(MarkerRow(int(_float(r.get("seq", "")) or 0), written, r.get("wall", ""),
-                             _bool(r.get("acked", "")), r.get("region", ""), r.get("error", "")))
-    return tuple(out)
+    return tuple(MarkerRow(_seq(r), written, r.get("wall", ""), _bool(r.get("acked", "")),
+                           r.get("region", ""), r.get("error", ""))
+                 for r, written in _timed_rows(path, "written_at"))
 
 
 def sha256_file(path: Path) -> str:

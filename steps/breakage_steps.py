@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers
 
-from drills import breakages
-from drills.audit import run_audit
-from drills.engine import Drill
+from drills.audit.auditor import run_audit
+from drills.faults import breakages
+from drills.run.engine import Drill
 
 __all__: list[str] = []
 

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 from pytest_bdd import given, parsers, then, when
 
-from drills.config import Settings
+from drills.settings.config import Settings
 from infra.aws import ClientFactory
 from infra.deploy import Deployment, deploy, teardown
 from infra.deploy_inspect import Inspection, inspect, leftovers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from drills.engine import Drill
+from drills.run.engine import Drill
 
 __all__: list[str] = []
 

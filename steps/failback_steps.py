@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
-from drills import failback
-from drills.engine import Drill
-from drills.failback import FailbackResult
+from drills.run import failback_phases as failback
+from drills.run.engine import Drill
+from drills.run.failback_phases import FailbackResult
 
 __all__: list[str] = []
 

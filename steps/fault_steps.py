@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from drills import outcomes
-from drills.engine import Drill
-from drills.outcomes import ReplicationWatch
+from drills.measure import outcomes
+from drills.measure.outcomes import ReplicationWatch
+from drills.run.engine import Drill
 
 __all__: list[str] = []
 

@@ -6,38 +6,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drills.config import Settings, load_settings
-from drills.engine import Drill
+from drills.app.feature_runner import CARRIER_NAME
+from drills.run.engine import Drill
+from drills.settings.config import Settings, load_settings
 from infra.aws import ClientFactory
 from infra.embedded.moto_server import MotoServer
 
-__all__ = ["CARRIER_NAME", "DrillCarrier"]
-
-CARRIER_NAME = "drill-carrier"
+__all__ = ["TEST_TIME_SCALE"]
 
 # Under `make test` drills run faster than the 60x of `make drill`; the accuracy bounds
 # are in probe intervals, which scale with the clock.
 TEST_TIME_SCALE = 120.0
-
-
-@dataclass
-class DrillCarrier:
-    """Carries settings into a pytest run started by the CLI, and the drills back out."""
-
-    settings: Settings
-    progress: Callable[[str], None] = lambda _msg: None
-    drills: list[Drill] = field(default_factory=list)
-    # One draw of a forecast (drills/forecast.py): the forecast's own steps do not recurse.
-    forecast_draw: bool = False
-    # Forecasts already run in this session, by (feature, scenario, draws, seed).
-    forecasts: dict[tuple[str, str, int, int], object] = field(default_factory=dict)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from pytest_bdd import parsers, then
 
-from drills.engine import Drill
-from drills.forecast import Forecast, default_jobs, run_forecast
+from drills.app.forecast import Forecast, default_jobs, run_forecast
+from drills.run.engine import Drill
 from reports.forecast_stats import Share, summarise
 from steps.fixtures import CARRIER_NAME
 

@@ -17,7 +17,7 @@ from typing import NamedTuple, cast
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from drills.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 
 __all__ = ["ATTESTATION_SEED", "DB_PASSWORD", "SIGNING_KEY", "DrillRun", "LaunchedDrill",
            "SharedDrill", "drill_command", "drill_env", "write_attestation_keys"]

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from drills.errors import ConfigError
+from infra.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from drills.config import Settings
+    from drills.settings.config import Settings
 
 __all__ = ["Dataplane", "Fault", "FaultContext", "FaultRegistry", "default_registry",
            "revert_all"]
@@ -142,7 +142,7 @@ def revert_all(faults: list[Fault], timeline: Any) -> None:
     Every fault is reverted even when one of them fails, and one is journaled as
     ``fault.reverted`` only when ``is_active()`` reads false: checked, not assumed.
     """
-    from drills.errors import RevertError
+    from infra.core.errors import RevertError
 
     if not faults:  # e.g. the deploy failed: said, so the journal shows nothing was left
         timeline.record("revert.nothing", reason="no fault was injected: nothing to revert")

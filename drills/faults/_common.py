@@ -3,7 +3,7 @@
 A fault reads state back through the AWS API (the same calls on both backends). Controls
 AWS has no API for (losing a zone, holding replication, slowing Route 53) are the embedded
 simulator's :class:`~infra.embedded.faultplane.FaultPlane`; on the aws backend those faults
-run as FIS experiments (:mod:`drills.fis`) or are refused.
+run as FIS experiments (:mod:`drills.faults.fis_templates`) or are refused.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drills.actions import ApiCall
-from drills.clock import Clock
-from drills.errors import FaultInjectionError, RevertError
 from drills.faults import FaultContext
+from infra.core.actions import ApiCall
+from infra.core.clock import Clock
+from infra.core.errors import FaultInjectionError, RevertError
 from infra.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from drills.config import Settings
+    from drills.settings.config import Settings
 
 __all__ = [
     "SETTLED_CALLS",
@@ -34,10 +34,10 @@ __all__ = [
 
 # The reads that tell a revert the primary region has recovered, in order.
 SETTLED_CALLS = (
-    ApiCall("rds", "DescribeDBInstances", "streamflix-db-{s.environment_suffix} (until available)",
+    ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id} (until available)",
             "primary"),
     ApiCall("elasticache", "DescribeReplicationGroups",
-            "streamflix-cache-{s.environment_suffix} (until every node group is available)",
+            "{s.primary_cache_id} (until every node group is available)",
             "primary"),
     ApiCall("ecs", "DescribeServices",
             "{s.primary_cluster}/{s.primary_service} (until running = desired)", "primary"),
@@ -86,12 +86,12 @@ class FaultPlane(Protocol):
 
 def primary_db_id(settings: Settings) -> str:
     """The primary database's identifier (the primary template names it so)."""
-    return f"streamflix-db-{settings.environment_suffix}"
+    return settings.primary_db_id
 
 
 def cache_group_id(settings: Settings) -> str:
     """The primary cache replication group's id (the primary template names it so)."""
-    return f"streamflix-cache-{settings.environment_suffix}"
+    return settings.primary_cache_id
 
 
 def require_settings(ctx: FaultContext, fault: str) -> Settings:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from drills.actions import FaultEffects
-from drills.errors import FaultInjectionError
 from drills.faults import FaultContext
 from drills.faults._common import SETTLED_CALLS, FaultApi, plane
+from infra.core.actions import FaultEffects
+from infra.core.errors import FaultInjectionError
 
 __all__ = ["AzLoss"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drills.actions import ApiCall, FaultEffects
 from drills.faults import FaultContext
 from drills.faults._common import FaultApi, cache_group_id, require_settings
+from infra.core.actions import ApiCall, FaultEffects
 
 __all__ = ["CacheNodeFailure"]
 
@@ -22,10 +22,10 @@ class CacheNodeFailure:
         revert="nothing to undo (one-shot, no failback); wait until the node group is "
                "available again",
         inject_calls=(ApiCall("elasticache", "TestFailover",
-                              "streamflix-cache-{s.environment_suffix} node group 0001",
+                              "{s.primary_cache_id} node group 0001",
                               "primary"),),
         revert_calls=(ApiCall("elasticache", "DescribeReplicationGroups",
-                              "streamflix-cache-{s.environment_suffix} (until available)",
+                              "{s.primary_cache_id} (until available)",
                               "primary"),))
 
     def __init__(self, ctx: FaultContext, *, node_group: str = "0001") -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drills.actions import ApiCall, FaultEffects
 from drills.faults import FaultContext
 from drills.faults._common import FaultApi, primary_db_id, require_settings
+from infra.core.actions import ApiCall, FaultEffects
 
 __all__ = ["DatabaseFailure"]
 
@@ -22,10 +22,10 @@ class DatabaseFailure:
         revert="nothing to undo (one-shot, no failback: that would be a second outage); wait "
                "until the database is available again",
         inject_calls=(ApiCall("rds", "RebootDBInstance",
-                              "streamflix-db-{s.environment_suffix} ForceFailover=true",
+                              "{s.primary_db_id} ForceFailover=true",
                               "primary"),),
         revert_calls=(ApiCall("rds", "DescribeDBInstances",
-                              "streamflix-db-{s.environment_suffix} (until available)",
+                              "{s.primary_db_id} (until available)",
                               "primary"),))
 
     def __init__(self, ctx: FaultContext) -> None:

@@ -1,10 +1,10 @@
 """A fault run as an AWS FIS experiment: the aws backend's form of every fault FIS supports.
 
-Inject creates the experiment template (:mod:`drills.fis`), starts the experiment and waits
-until it runs. Revert stops the experiment, waits until FIS says it has stopped (FIS undoes
-what its timed actions changed), and deletes the template. Both the template and the
-experiment carry the run's id as the ``DrillRun`` tag, so ``drill cleanup --run`` finds them
-from the journal alone, even when the drill was killed before it could revert.
+Inject creates the experiment template (:mod:`drills.faults.fis_templates`), starts the
+experiment and waits until it runs. Revert stops the experiment, waits until FIS says it has
+stopped (FIS undoes what its timed actions changed), and deletes the template. Both the template
+and the experiment carry the run's id as the ``DrillRun`` tag, so ``drill cleanup --run`` finds
+them from the journal alone, even when the drill was killed before it could revert.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from drills.clock import Clock
-from drills.errors import FaultInjectionError
 from drills.faults import FaultContext
-from drills.fis import EXPERIMENT_EFFECTS, FisTemplate
+from drills.faults.fis_templates import EXPERIMENT_EFFECTS, FisTemplate
+from infra.core.clock import Clock
+from infra.core.errors import FaultInjectionError
 from infra.retry import RetryPolicy
 
 __all__ = ["ACTIVE_STATES", "RUN_TAG", "FisExperiment", "experiment_state"]
@@ -127,3 +127,4 @@ class FisExperiment:
             raise FaultInjectionError(
                 f"FIS experiment {experiment_id!r} for {self.name!r} stayed {status!r} "
                 f"({reason}) for {self._timeout_s:.0f}s", fault=self.name)
+        return polled.value

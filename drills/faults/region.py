@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drills.actions import FaultEffects
-from drills.errors import FaultInjectionError
 from drills.faults import FaultContext
+from infra.core.actions import FaultEffects
+from infra.core.errors import FaultInjectionError
 
 __all__ = ["RegionOutage"]
 
@@ -17,10 +17,11 @@ class RegionOutage:
 
     name: ClassVar[str] = "region-outage"
     # The region's data is lost with it: each store keeps only what reached DR, so the drill
-    # first lets each replicated store get a marker to DR (drills.stores).
+    # first lets each replicated store get a marker to DR (drills.measure.store_rpo).
     loses_region_data: ClassVar[bool] = True
     # No AWS call: on the embedded backend the region is cut off inside the client factory
-    # and the simulator; on the aws backend it maps to a FIS experiment (drills.fis).
+    # and the simulator; on the aws backend it maps to a FIS experiment
+    # (drills.faults.fis_templates).
     effects: ClassVar[FaultEffects] = FaultEffects(
         inject="cut the region's application off, stop replication out of it and make every "
                "regional API call to it fail with EndpointConnectionError",

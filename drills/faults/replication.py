@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drills.actions import FaultEffects
-from drills.errors import FaultInjectionError
 from drills.faults import FaultContext
 from drills.faults._common import plane
+from infra.core.actions import FaultEffects
+from infra.core.errors import FaultInjectionError
 
 __all__ = ["ReplicationLag"]
 

@@ -20,11 +20,12 @@ from typing import Any, Literal
 import requests
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from drills.actions import ApiCall
-from drills.clock import Clock
-from drills.config import Settings
-from drills.errors import DrillError, RunbookStepFailed
-from drills.timeline import Timeline
+from drills.journal.timeline import Timeline
+from drills.measure.context import RunContext
+from drills.settings.config import Settings
+from infra.core.actions import ApiCall
+from infra.core.clock import Clock
+from infra.core.errors import DrillError, RunbookStepFailed
 from infra.retry import RetryPolicy
 
 __all__ = ["FailbackTarget", "FailoverTarget", "RunbookContext", "RunbookStep", "StepResult",
@@ -155,7 +156,7 @@ def _run_step(step: RunbookStep, ctx: RunbookContext, timeline: Timeline,
 
 def dependencies(steps: Sequence[RunbookStep]) -> dict[str, tuple[str, ...]]:
     """Each step's name -> the names it waits for; ConfigError for an unknown or later one."""
-    from drills.errors import ConfigError
+    from infra.core.errors import ConfigError
 
     found: dict[str, tuple[str, ...]] = {}
     for i, step in enumerate(steps):
@@ -237,7 +238,7 @@ def _execute_graph(steps: Sequence[RunbookStep], deps: dict[str, tuple[str, ...]
     return tuple(done[s.name] for s in steps)
 
 
-def runbook_context(drill: Any) -> RunbookContext:
+def runbook_context(drill: RunContext) -> RunbookContext:
     """The context a drill's runbooks run in: its clients, clock, HTTP session and retries."""
     d, s = drill.backend.deployment, drill.settings
     target = FailoverTarget(

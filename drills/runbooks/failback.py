@@ -22,10 +22,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from drills.actions import ApiCall, RegionRole
-from drills.errors import ProbeTimeout
 from drills.runbooks.executor import FailbackTarget, RunbookContext, RunbookStep
 from drills.runbooks.failover import SWITCH_DNS_CALLS, await_health, point_dns
+from infra.core.actions import ApiCall, RegionRole
+from infra.core.errors import ProbeTimeout
 
 __all__ = ["FAILBACK_FREEZE_STEP", "failback_steps"]
 
@@ -184,7 +184,7 @@ def restore_efs_replication(ctx: RunbookContext) -> None:
 
 def failback_steps(primary: str, dr: str) -> tuple[RunbookStep, ...]:
     """The failback runbook, in order; the freeze step starts the failback's downtime."""
-    p_db, dr_db = "streamflix-db-{s.environment_suffix}", "{s.replica_id}"
+    p_db, dr_db = "{s.primary_db_id}", "{s.replica_id}"
     return (
         RunbookStep("replicate-to-primary", primary, replicate_to_primary,
                     "Replace the stale primary database by a read replica of the DR database",

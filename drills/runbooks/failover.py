@@ -22,9 +22,9 @@ from typing import Any
 import requests
 from botocore.exceptions import WaiterError
 
-from drills.actions import ApiCall
-from drills.errors import ProbeTimeout
 from drills.runbooks.executor import RunbookContext, RunbookStep
+from infra.core.actions import ApiCall
+from infra.core.errors import ProbeTimeout
 
 __all__ = [
     "DESIRED_DR_TASKS",

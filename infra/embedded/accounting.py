@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from infra.embedded.stores import describe
+from infra.embedded.canary_stores import describe
 from infra.embedded.truth import GroundTruth, TruthLog, data_at_risk, data_loss, first_recovery
 
 if TYPE_CHECKING:
-    from drills.clock import Clock
-    from drills.config import Settings
+    from infra.core.clock import Clock
+    from infra.core.settings import InfraSettings
+    from infra.embedded.canary_stores import DataStores
     from infra.embedded.dataplane import Outages, Replicator
     from infra.embedded.resolver import AppDns
-    from infra.embedded.stores import DataStores
 
 __all__ = ["GroundTruthAccount"]
 
@@ -26,7 +26,7 @@ __all__ = ["GroundTruthAccount"]
 class GroundTruthAccount:
     """Ground truth and data at risk, over the attributes the simulator sets up."""
 
-    settings: Settings
+    settings: InfraSettings
     clock: Clock
     app_name: str | None
     stores: DataStores | None

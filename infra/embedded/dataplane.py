@@ -20,9 +20,9 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from drills.clock import Clock
 from infra.canary.app import Marker, NotWritable
 from infra.canary.sqlite_store import SqliteMarkers, StoredMarker
+from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel, Transition
 from infra.embedded.scheduler import Scheduler
 from infra.embedded.truth import TruthLog

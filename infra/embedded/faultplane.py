@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 
 from moto.elasticache.exceptions import ElastiCacheException
 
-from drills.clock import Clock
+from infra.core.clock import Clock
 from infra.embedded import moto_state
 from infra.embedded.dataplane import Replicator
 from infra.embedded.latency import LatencyModel, Transition

@@ -1,9 +1,10 @@
 """What running FIS experiments do to the simulated regions.
 
-On the aws backend a region loss is a FIS experiment (:mod:`drills.fis`) that isolates every
-subnet of the region's stack. When such an experiment runs against the embedded AWS (the aws
-backend pointed at a ``drill up`` world), :mod:`~infra.embedded.moto_ext.fis_experiments`
-reports its start and end; this takes the region's data plane down and brings it back, as
+On the aws backend a region loss is a FIS experiment (:mod:`drills.faults.fis_templates`) that
+isolates every subnet of the region's stack. When such an experiment runs against the embedded
+AWS (the aws backend pointed at a ``drill up`` world),
+:mod:`~infra.embedded.moto_ext.fis_experiments` reports its start and end; this takes the
+region's data plane down and brings it back, as
 the embedded region-outage fault does. The embedded world is stricter than FIS here: it also
 stops replication out of the region, which FIS on AWS cannot (``drill plan`` says so).
 """

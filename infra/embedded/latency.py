@@ -1,6 +1,6 @@
 """How long each AWS transition takes on the embedded backend, with the source of every figure.
 
-Every duration is in drill seconds; the shared :class:`drills.clock.Clock` scales it to real
+Every duration is in drill seconds; the shared :class:`infra.core.clock.Clock` scales it to real
 time. Source ids (R1, E5, D1, ...) refer to ``shared/design/latency-model.md``; "est." marks
 a modelling assumption rather than a published figure. Draws are seeded per transition, so
 the n-th draw of one transition does not depend on how many draws of another came before it:
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from drills.config import Settings
+    from infra.core.settings import InfraSettings
 
 __all__ = ["DEFAULT_SPECS", "LatencyModel", "LatencySpec", "Transition"]
 
@@ -160,7 +160,7 @@ class LatencyModel:
             self._rngs[t] = random.Random(f"{base}:{t.value}")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LatencyModel:
+    def from_settings(cls, settings: InfraSettings) -> LatencyModel:
         """The model for ``settings`` (its ``seed`` and ``latency`` overrides)."""
         return cls(seed=settings.seed, overrides=dict(settings.latency))
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from drills.clock import Clock
+from infra.core.clock import Clock
 
 __all__ = ["Scheduler"]
 
@@ -88,8 +88,10 @@ class Scheduler:
                 seen = self._changes
             # Outside the lock: on the virtual clock another participant may add a job
             # while this one waits (a new job wakes it, so an earlier due is not missed).
-            self.clock.wait_for(lambda seen=seen: self._stopping or self._changes != seen,
-                                timeout_s=wait, what="its next delayed effect",
+            def changed(seen: int = seen) -> bool:
+                return self._stopping or self._changes != seen
+
+            self.clock.wait_for(changed, timeout_s=wait, what="its next delayed effect",
                                 cond=self._cond)
 
     def _run(self) -> None:

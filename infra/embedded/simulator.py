@@ -16,13 +16,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from drills.clock import Clock
-from drills.config import Settings
 from infra.canary.app import CanaryApp, CanaryServer
+from infra.core.clock import Clock
+from infra.core.settings import InfraSettings
 from infra.embedded import moto_state, reachability, wiring
 from infra.embedded.accounting import GroundTruthAccount
+from infra.embedded.canary_stores import DataStores
 from infra.embedded.dataplane import Outages, RegionDatabase, Replicator, StoredMarker
-from infra.embedded.failback import FailbackReplication
+from infra.embedded.failback_replication import FailbackReplication
 from infra.embedded.faultplane import FaultPlane
 from infra.embedded.fis_effects import FisEffects
 from infra.embedded.latency import LatencyModel
@@ -37,7 +38,6 @@ from infra.embedded.moto_ext.route53_health import CHANGE
 from infra.embedded.replica_lag_metric import ReplicaLagMetric
 from infra.embedded.resolver import AppDns
 from infra.embedded.scheduler import Scheduler
-from infra.embedded.stores import DataStores
 from infra.embedded.truth import Component, Fact, TruthLog
 
 __all__ = ["RegionSimulator", "ResolveError"]
@@ -78,7 +78,7 @@ class RegionSimulator(GroundTruthAccount):
     """One canary and one SQLite database per region, on loopback, driven by moto's state."""
 
     def __init__(
-        self, *, settings: Settings, clock: Clock, latency: LatencyModel | None = None,
+        self, *, settings: InfraSettings, clock: Clock, latency: LatencyModel | None = None,
         truth_path: Path, data_dir: Path | None = None, app_name: str | None = None,
     ) -> None:
         if settings.primary_region == settings.dr_region:
@@ -115,7 +115,7 @@ class RegionSimulator(GroundTruthAccount):
         self.stores = DataStores(folder, primary=s.primary_region, dr=s.dr_region,
                                  clock=self.clock, scheduler=self._scheduler,
                                  latency=self.latency, outages=self._outages, truth=self._truth)
-        self._add_region(s.primary_region, f"streamflix-db-{s.environment_suffix}",
+        self._add_region(s.primary_region, s.primary_db_id,
                          s.primary_cluster, s.primary_service, s.primary_stack, folder)
         self._add_region(s.dr_region, s.replica_id, s.dr_cluster, s.dr_service, s.dr_stack,
                          folder)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from drills.clock import Clock
 from infra.canary.sqlite_store import StoredMarker
+from infra.core.clock import Clock
 
 __all__ = [
     "COMPONENTS",
@@ -60,7 +60,7 @@ class GroundTruth:
     # and which of them were applied in DR: enough to answer rpo_over() for any set of writes.
     committed: Mapping[int, float] = field(default_factory=dict)
     applied: frozenset[int] = frozenset()
-    # The same account per data store (database, efs, cache; infra/embedded/stores.py).
+    # The same account per data store (database, efs, cache; infra/embedded/canary_stores.py).
     stores: Mapping[str, GroundTruth] = field(default_factory=dict)
 
     def rpo_over(self, acknowledged: Iterable[int]) -> float | None:

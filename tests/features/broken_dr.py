@@ -1,6 +1,6 @@
 """The broken-setup table (features/broken_dr/): run its examples and check each named its cause.
 
-Each example breaks the deployed DR setup one way (``drills.breakages``), then runs the
+Each example breaks the deployed DR setup one way (``drills.faults.breakages``), then runs the
 region-loss drill through ``drill run``, as an operator would. :func:`run_examples` runs a
 share of the table's rows (a copy of the feature with only those rows, so two test modules
 can split the table over the suite's two workers); :func:`check_named` asserts what the
@@ -16,9 +16,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from drills.audit_findings import BLOCKING
-from drills.breakages import BREAKAGES
-from drills.runinfo import PROJECT_ROOT
+from drills.audit.catalogue import BLOCKING
+from drills.faults.breakages import BREAKAGES
+from drills.journal.runinfo import PROJECT_ROOT
 from tests.drillcli import DRILL_TIMEOUT_S, drill_command, drill_env
 
 __all__ = ["FEATURE", "ROWS", "Outcome", "check_named", "run_examples"]

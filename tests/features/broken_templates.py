@@ -1,6 +1,6 @@
 """Copies of ``infra/templates/`` each broken one way an embedded-AWS rule covers.
 
-None of these is among the eight broken setups of ``drills/breakages.py``, and cfn-lint (the
+None of these is among the eight broken setups of ``drills/faults/breakages.py``, and cfn-lint (the
 gate before every deploy) rejects none of them: they are mistakes only the embedded AWS
 catches, as AWS would. Each names the rule of ``docs/fidelity.md`` that catches it and the
 words of AWS's answer that the failed drill's verdict must carry. ``DEPLOY`` breaks fail a

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd import scenario
 
-from drills.config import load_settings
+from drills.settings.config import load_settings
 from reports import load_evidence, publish
 from tests.features.fault_truth import truth_events
 

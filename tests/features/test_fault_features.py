@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import scenario
 
-from drills.config import load_settings
+from drills.settings.config import load_settings
 from tests.features.fault_truth import (
     FAULTS,
     recovered_in_region_as_truth_says,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import scenario
 
-from drills.config import load_settings
+from drills.settings.config import load_settings
 from tests.features.fault_truth import FAULTS, failed_over_as_truth_says, truth_events
 
 __all__: list[str] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd import scenarios
 
-from drills.config import load_settings
+from drills.settings.config import load_settings
 
 __all__: list[str] = []
 

@@ -26,6 +26,9 @@ from tests.drillcli import (
     write_attestation_keys,
 )
 
+# The region simulator's fixtures, for every module here without importing them one by one.
+from tests.integration.simulator_stack import sim_settings, simulator, stack  # noqa: F401
+
 # Fixtures that hand out the shared run.
 _SHARED = {"signed_run", "sealed_run_dir"}
 

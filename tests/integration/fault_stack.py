@@ -14,11 +14,11 @@ import pytest
 import requests
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.clock import Clock
-from drills.config import load_settings
 from drills.faults import FaultContext
-from drills.probes import read_markers
+from drills.measure.readback import read_markers
+from drills.settings.config import load_settings
 from infra.aws import ClientFactory
+from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel
 from infra.embedded.simulator import RegionSimulator
 from tests.integration.simulator_stack import LATENCY, make_stack

@@ -1,6 +1,6 @@
 """The interrupt matrix: the region-loss drill stopped at every phase and mid every step.
 
-Each case runs the whole drill in this process (``drills.scenario.region_loss``) and stops
+Each case runs the whole drill in this process (``drills.run.scenario.region_loss``) and stops
 it at one point, in one way:
 
 - at the start of every phase (the phase's progress line, printed inside the phase), and
@@ -32,11 +32,11 @@ from typing import Literal
 
 import pytest
 
-from drills.cleanup import cleanup_run
-from drills.config import load_settings
-from drills.engine import Drill
-from drills.interrupts import install_handlers
-from drills.scenario import region_loss
+from drills.run.engine import Drill
+from drills.run.scenario import region_loss
+from drills.safety.cleanup import cleanup_run
+from drills.safety.interrupts import install_handlers
+from drills.settings.config import load_settings
 from infra.aws import CallRecord
 from tests.leftovers import Leftovers, journal
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.clock import Clock
-from drills.config import load_settings
+from drills.settings.config import load_settings
+from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel
 from infra.embedded.simulator import RegionSimulator
 

@@ -20,15 +20,15 @@ import boto3
 import pytest
 from rich.console import Console
 
-from drills.actions import is_mutating
-from drills.audit import AuditReport, run_audit
-from drills.audit_command import audit_and_show
-from drills.audit_facts import AUDIT_CALLS
-from drills.breakages import BREAKAGES
-from drills.breakages import apply as apply_breakage
-from drills.config import Settings, load_settings
-from drills.errors import ConfigError
+from drills.app.audit_command import audit_and_show
+from drills.audit.auditor import AuditReport, run_audit
+from drills.audit.facts import AUDIT_CALLS
+from drills.faults.breakages import BREAKAGES
+from drills.faults.breakages import apply as apply_breakage
+from drills.settings.config import Settings, load_settings
 from infra.aws import ClientFactory
+from infra.core.actions import is_mutating
+from infra.core.errors import ConfigError
 from infra.deploy import Deployment, deploy
 from infra.embedded.moto_server import MotoServer
 from infra.iam_policy import iam_action

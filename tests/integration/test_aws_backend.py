@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from drills.backends import AwsBackend, check_aws_target
-from drills.cleanup import cleanup_run
-from drills.cleanup_fis import fis_leftovers
-from drills.clock import Clock
-from drills.config import load_settings
-from drills.errors import ConfigError, SafetyRefusal
 from drills.faults import FaultContext, default_registry
 from drills.faults.fis_experiment import RUN_TAG, experiment_state
-from drills.timeline import Timeline
+from drills.journal.timeline import Timeline
+from drills.run.backends import AwsBackend, check_aws_target
+from drills.safety.cleanup import cleanup_run
+from drills.safety.cleanup_fis import fis_leftovers
+from drills.settings.config import load_settings
+from infra.core.clock import Clock
+from infra.core.errors import ConfigError, SafetyRefusal
 from infra.deploy import deploy
 
 __all__: list[str] = []

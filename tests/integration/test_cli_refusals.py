@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 from tests.drillcli import drill_command, drill_env
 
 __all__: list[str] = []

@@ -18,7 +18,7 @@ import shutil
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 from tests.upcli import TIMEOUT_S, UpProcess
 
 __all__: list[str] = []

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from drills.errors import ConfigError, DeployError
+from infra.core.errors import ConfigError, DeployError
 from infra.deploy import deploy, teardown
 from infra.deploy_inspect import inspect, leftovers
 

@@ -17,11 +17,11 @@ import pytest
 import requests
 from rich.console import Console
 
-from drills.config import load_settings
+from drills.app.run_command import print_summary
+from drills.run.scenario import region_loss
 from drills.runbooks.executor import RunbookContext, RunbookStep
 from drills.runbooks.failover import failover_steps
-from drills.scenario import region_loss
-from drills.summary import print_summary
+from drills.settings.config import load_settings
 from reports import publish
 from tests.features.fault_truth import rto_matches_truth
 from tests.leftovers import Leftovers

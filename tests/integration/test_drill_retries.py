@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from drills.config import load_settings
-from drills.scenario import region_loss
+from drills.run.scenario import region_loss
+from drills.settings.config import load_settings
 
 __all__: list[str] = []
 

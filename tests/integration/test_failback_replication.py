@@ -14,12 +14,12 @@ from pathlib import Path
 
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.clock import Clock
-from drills.config import load_settings
+from drills.settings.config import load_settings
 from infra.canary.app import Marker
 from infra.canary.sqlite_store import SqliteMarkers, StoredMarker
+from infra.core.clock import Clock
 from infra.embedded.dataplane import Outages, RegionDatabase, Replicator
-from infra.embedded.failback import FailbackReplication
+from infra.embedded.failback_replication import FailbackReplication
 from infra.embedded.latency import LatencyModel
 from infra.embedded.moto_ext.rds_replica_events import REPLICA_CREATED
 from infra.embedded.moto_ext.transitions import TransitionEvent

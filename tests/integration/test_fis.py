@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from drills.errors import ConfigError
-from drills.fis import FIS_FAULTS, fis_template, iso_duration
+from drills.faults.fis_templates import FIS_FAULTS, fis_template, iso_duration
+from infra.core.errors import ConfigError
 
 __all__: list[str] = []
 
@@ -75,7 +75,7 @@ def test_unknown_fault_and_bad_options_are_config_errors(fis_settings):
 
 def test_every_fault_has_a_template_or_says_why_fis_cannot_run_it():
     from drills.faults import default_registry
-    from drills.fis import FIS_UNSUPPORTED
+    from drills.faults.fis_templates import FIS_UNSUPPORTED
 
     assert set(FIS_FAULTS).isdisjoint(FIS_UNSUPPORTED)
     assert set(FIS_FAULTS) | set(FIS_UNSUPPORTED) == set(default_registry())

@@ -17,9 +17,9 @@ import pytest
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
-from drills.forecast import seed_list
-from drills.runinfo import PROJECT_ROOT
-from drills.timeline import read_events
+from drills.app.forecast import seed_list
+from drills.journal.runinfo import PROJECT_ROOT
+from drills.journal.timeline import read_events
 from reports.forecast_page import summaries_of
 from reports.forecast_records import ForecastRecord, load_forecast
 from tests.drillcli import drill_command, drill_env

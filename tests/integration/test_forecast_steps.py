@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.forecast import seed_list
-from drills.runinfo import PROJECT_ROOT
+from drills.app.forecast import seed_list
+from drills.journal.runinfo import PROJECT_ROOT
 from reports.forecast_records import load_forecast
 from tests.drillcli import drill_command
 from tests.integration.test_forecast import TIMEOUT_S, env

@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from drills.config import load_settings
+from drills.run.scenario import region_loss
 from drills.runbooks.failover import failover_steps
-from drills.scenario import region_loss
+from drills.settings.config import load_settings
 from infra.iam_policy import RUNNER_POLICY, Policy, audit, iam_action
 
 __all__: list[str] = []

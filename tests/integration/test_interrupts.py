@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from drills.active import ACTIVE_DIR
-from drills.runinfo import PROJECT_ROOT
+from drills.journal.active import ACTIVE_DIR
+from drills.journal.runinfo import PROJECT_ROOT
 from tests.drillcli import drill_command, drill_env
 
 __all__: list[str] = []

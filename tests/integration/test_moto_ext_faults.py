@@ -119,7 +119,7 @@ _STACK = {"Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
 
 
 def test_a_created_stack_makes_its_database_a_fact(clients, fault_settings, tmp_path):
-    from drills.clock import Clock
+    from infra.core.clock import Clock
     from infra.embedded.latency import LatencyModel
     from infra.embedded.simulator import RegionSimulator
 

@@ -5,19 +5,13 @@ takes the primary region's data plane down until it is stopped, stays ``running`
 often it is read, and ends ``stopped``; RDS's ReplicaLag reaches CloudWatch every minute.
 """
 
-# ruff: noqa: F811  (fixtures imported from simulator_stack are parameters here)
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from drills.fis import fis_template
+from drills.faults.fis_templates import fis_template
 from infra.embedded.moto_ext.fis_experiments import action_duration_s
-from tests.integration.simulator_stack import (  # noqa: F401  (fixtures)
-    eventually,
-    sim_settings,
-    simulator,
-    stack,
-)
+from tests.integration.simulator_stack import eventually
 
 __all__: list[str] = []
 

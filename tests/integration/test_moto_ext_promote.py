@@ -1,18 +1,11 @@
 """Behavioural moto extensions: promotion, task start, Route 53 changes and health checks."""
 
-# ruff: noqa: F811  (fixtures imported from simulator_stack are parameters here)
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.simulator_stack import (  # noqa: F401  (fixtures)
-    eventually,
-    sim_settings,
-    simulator,
-    stack,
-    upsert_app_record,
-)
+from tests.integration.simulator_stack import eventually, upsert_app_record
 
 __all__: list[str] = []
 

@@ -15,7 +15,7 @@ __all__: list[str] = []
 def test_replica_of_a_promoted_instance_back_in_the_primary_region_is_reported(tmp_path):
     moto_ext.install()
     seen: list[transitions.TransitionEvent] = []
-    from drills.clock import Clock
+    from infra.core.clock import Clock
     from infra.embedded.latency import LatencyModel
     from infra.embedded.scheduler import Scheduler
 

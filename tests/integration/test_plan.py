@@ -21,9 +21,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from drills.actions import is_mutating
-from drills.cli import cli
+from drills.app.cli import cli
 from infra.aws import ClientFactory
+from infra.core.actions import is_mutating
 
 __all__: list[str] = []
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from drills.config import load_settings
-from drills.engine import Drill
-from drills.errors import SafetyRefusal
+from drills.run.engine import Drill
+from drills.settings.config import load_settings
+from infra.core.errors import SafetyRefusal
 
 __all__: list[str] = []
 

@@ -18,7 +18,7 @@ import pytest
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from drills.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 from reports import load_evidence, publish, push
 from tests.drillcli import LaunchedDrill, drill_env
 from tests.runfolder import build_run_folder, run_folder_for_tests

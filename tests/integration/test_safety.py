@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from drills.errors import SafetyRefusal
-from drills.safety import TargetGuard, is_production
+from drills.safety.target_guard import TargetGuard, is_production
+from infra.core.errors import SafetyRefusal
 
 __all__: list[str] = []
 

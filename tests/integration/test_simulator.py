@@ -1,6 +1,5 @@
 """The region simulator against the real moto server over HTTP."""
 
-# ruff: noqa: F811  (fixtures imported from simulator_stack are parameters here)
 from __future__ import annotations
 
 import json
@@ -10,18 +9,10 @@ import threading
 import pytest
 import requests
 
-from drills.clock import Clock
+from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel
 from infra.embedded.simulator import RegionSimulator
-from tests.integration.simulator_stack import (  # noqa: F401  (fixtures)
-    APP,
-    LATENCY,
-    eventually,
-    sim_settings,
-    simulator,
-    stack,
-    upsert_app_record,
-)
+from tests.integration.simulator_stack import APP, LATENCY, eventually, upsert_app_record
 
 __all__: list[str] = []
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import requests
 
-from drills.clock import Clock
-from drills.stores import read_store_markers
+from drills.measure.store_rpo import read_store_markers
 from infra.canary.app import CanaryApp, CanaryServer
-from infra.embedded.stores import RegionCache, RegionFiles, efs_replication_configured
+from infra.core.clock import Clock
+from infra.embedded.canary_stores import RegionCache, RegionFiles, efs_replication_configured
 
 __all__: list[str] = []
 

@@ -14,7 +14,7 @@ import signal
 import boto3
 import pytest
 
-from drills.active import ACTIVE_DIR
+from drills.journal.active import ACTIVE_DIR
 from tests.integration.test_interrupts import _session_members
 from tests.upcli import UpProcess, listening_ports
 

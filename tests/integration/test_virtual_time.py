@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from drills.config import load_settings
+from drills.run.scenario import region_loss
 from drills.runbooks.executor import RunbookContext, RunbookStep
-from drills.scenario import region_loss
+from drills.settings.config import load_settings
 from reports import publish
 from tests.leftovers import journal
 

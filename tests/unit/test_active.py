@@ -13,9 +13,9 @@ import pytest
 from rich.console import Console
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills import active
-from drills.errors import ConfigError
-from drills.safety_commands import abort_runs
+from drills.app.safety_commands import abort_runs
+from drills.journal import active
+from infra.core.errors import ConfigError
 
 __all__: list[str] = []
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from drills.audit import Finding, judge
-from drills.audit_facts import AuditFacts, LagReading
-from drills.audit_findings import CATALOGUE
-from drills.config import load_settings
+from drills.audit.auditor import Finding, judge
+from drills.audit.catalogue import CATALOGUE
+from drills.audit.facts import AuditFacts, LagReading
+from drills.settings.config import load_settings
 
 __all__: list[str] = []
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from drills import active
-from drills.cleanup import cleanup_journal, cleanup_run, faults_from_journal
-from drills.errors import ConfigError, SafetyRefusal
+from drills.journal import active
+from drills.safety.cleanup import cleanup_journal, cleanup_run, faults_from_journal
+from infra.core.errors import ConfigError, SafetyRefusal
 
 __all__: list[str] = []
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from drills.clock import Clock, FakeClock
+from infra.core.clock import Clock, FakeClock
 
 
 def test_drill_time_is_real_time_times_scale():

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from drills.config import Settings, load_settings
-from drills.config_docs import BEGIN, END, MEANINGS, PAGE, settings_table
-from drills.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
+from drills.settings.config import Settings, load_settings
+from drills.settings.config_docs import BEGIN, END, MEANINGS, PAGE, settings_table
 
 EXAMPLE = PROJECT_ROOT / "drill.toml.example"
 FIELDS = list(Settings.model_fields)
@@ -24,12 +24,14 @@ def _page_table() -> str:
 def test_every_setting_has_a_row_in_docs_config_md(name):
     assert f"| `{name}` |" in _page_table(), (
         f"docs/config.md does not document {name!r}; add its meaning to "
-        "drills/config_docs.py MEANINGS and run `python -m drills.config_docs --write`")
+        "drills/settings/config_docs.py MEANINGS and run "
+        "`python -m drills.settings.config_docs --write`")
 
 
 def test_the_table_in_docs_config_md_is_the_generated_one():
     assert _page_table() == settings_table(), (
-        "docs/config.md is out of date: run `.venv/bin/python -m drills.config_docs --write`")
+        "docs/config.md is out of date: run "
+        "`.venv/bin/python -m drills.settings.config_docs --write`")
 
 
 def test_every_setting_has_a_meaning_and_no_meaning_is_left_over():

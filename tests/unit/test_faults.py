@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from drills.errors import ConfigError, FaultInjectionError
 from drills.faults import FaultContext, FaultRegistry, default_registry
 from infra.aws import ClientFactory
+from infra.core.errors import ConfigError, FaultInjectionError
 
 
 class Blip:
@@ -69,7 +69,7 @@ CATALOGUE = {
 
 
 def _catalogue_ctx():
-    from drills.config import load_settings
+    from drills.settings.config import load_settings
 
     return FaultContext(ClientFactory(endpoint_url="http://127.0.0.1:9"), None, "eu-west-2",
                         "us-east-1", settings=load_settings())
@@ -81,7 +81,7 @@ def test_the_default_registry_holds_the_whole_catalogue():
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE), ids=sorted(CATALOGUE))
 def test_every_fault_says_what_it_does_how_it_is_undone_and_what_it_targets(name):
-    from drills.actions import FaultEffects
+    from infra.core.actions import FaultEffects
 
     registry = default_registry()
     effects = registry.effects(name)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from drills.errors import ConfigError
-from drills.forecast import seed_list
+from drills.app.forecast import seed_list
 from drills.runbooks.executor import RunbookStep, dependencies, describe_order, is_sequential
 from drills.runbooks.failover import failover_steps, parallel_failover_steps
+from infra.core.errors import ConfigError
 from reports.chart import critical_path
 from reports.forecast_records import (
     Draw,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from drills.actions import is_mutating
-from drills.audit_facts import AUDIT_CALLS
-from drills.cleanup_fis import CLEANUP_CALLS
-from drills.fis import EXPERIMENT_EFFECTS
-from drills.plan import PREFLIGHT_CALLS
+from drills.audit.facts import AUDIT_CALLS
+from drills.faults.fis_templates import EXPERIMENT_EFFECTS
+from drills.plan.planner import PREFLIGHT_CALLS
 from drills.runbooks.failback import failback_steps
 from drills.runbooks.failover import failover_steps
-from drills.safety import GUARD_CALLS
+from drills.safety.cleanup_fis import CLEANUP_CALLS
+from drills.safety.target_guard import GUARD_CALLS
+from infra.core.actions import is_mutating
 from infra.deploy import DEPLOY_CALLS, FAILURE_CALLS, TEARDOWN_CALLS
 from infra.deploy_inspect import LEFTOVER_CALLS
 from infra.iam_policy import Policy, audit, iam_action

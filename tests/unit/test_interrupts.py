@@ -8,9 +8,9 @@ from typing import ClassVar
 
 import pytest
 
-from drills.config import load_settings
-from drills.engine import Drill
-from drills.interrupts import Interrupted, claim_sigterm, held_signals, install_handlers
+from drills.run.engine import Drill
+from drills.safety.interrupts import Interrupted, claim_sigterm, held_signals, install_handlers
+from drills.settings.config import load_settings
 
 __all__: list[str] = []
 

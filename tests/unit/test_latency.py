@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drills.config import load_settings
+from drills.settings.config import load_settings
 from infra.embedded.latency import DEFAULT_SPECS, LatencyModel, Transition
 from infra.embedded.resolver import DnsAnswer, DnsHistory
 from infra.embedded.truth import Fact, first_recovery

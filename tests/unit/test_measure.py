@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from drills.errors import MeasurementError
-from drills.measure import (
+from drills.measure.probes import AckedMarker, ProbeSample
+from drills.measure.rto_rpo import (
     RpoResult,
     RtoResult,
     downtime,
@@ -14,7 +14,7 @@ from drills.measure import (
     measure_rpo,
     measure_rto,
 )
-from drills.probes import AckedMarker, ProbeSample
+from infra.core.errors import MeasurementError
 
 __all__: list[str] = []
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from drills.cli import cli
-from steps.planner import STEP_PLANS, step_definitions
+from drills.app.cli import cli
+from drills.plan.feature_plan import step_definitions
+from steps.plans import STEP_PLANS
 
 __all__: list[str] = []
 

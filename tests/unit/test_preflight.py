@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from drills.errors import SafetyRefusal
-from drills.preflight import Check, PreflightReport, replication_check, steady_state_check
-from drills.probes import ProbeSample
+from drills.measure.probes import ProbeSample
+from drills.safety.preflight import Check, PreflightReport, replication_check, steady_state_check
+from infra.core.errors import SafetyRefusal
 
 __all__: list[str] = []
 

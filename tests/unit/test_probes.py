@@ -15,10 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from drills.clock import Clock, FakeClock
-from drills.errors import MeasurementError, ProbeTimeout
-from drills.measure import measure_rto
-from drills.probes import (
+from drills.measure.probes import (
     MARKER_HEADER,
     PROBE_HEADER,
     AckedMarker,
@@ -26,9 +23,11 @@ from drills.probes import (
     MarkerWriter,
     Prober,
     ProbeSample,
-    read_markers,
-    read_probes,
 )
+from drills.measure.readback import read_markers, read_probes
+from drills.measure.rto_rpo import measure_rto
+from infra.core.clock import Clock, FakeClock
+from infra.core.errors import MeasurementError, ProbeTimeout
 
 __all__: list[str] = []
 

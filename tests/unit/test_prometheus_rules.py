@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from drills.runinfo import PROJECT_ROOT
+from drills.journal.runinfo import PROJECT_ROOT
 
 __all__: list[str] = []
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from drills.config import load_settings
-from drills.errors import ConfigError, SafetyRefusal
-from drills.runinfo import check_runs_dir
-from drills.safety import TargetGuard
+from drills.journal.runinfo import check_runs_dir
+from drills.safety.target_guard import TargetGuard
+from drills.settings.config import load_settings
+from infra.core.errors import ConfigError, SafetyRefusal
 
 
 def test_a_missing_runs_folder_is_created_and_left_empty(tmp_path):

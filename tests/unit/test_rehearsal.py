@@ -10,11 +10,11 @@ import subprocess
 
 import pytest
 
-from drills.clock import FakeClock
-from drills.config import load_settings
-from drills.operator import OperatorJournal
-from drills.rehearsal import InjectTrigger, UpReady, env_script
-from drills.timeline import Timeline
+from drills.journal.timeline import Timeline
+from drills.rehearsal.operator import OperatorJournal
+from drills.rehearsal.session import InjectTrigger, UpReady, env_script
+from drills.settings.config import load_settings
+from infra.core.clock import FakeClock
 from infra.embedded.moto_ext.api_calls import ApiCall, ApiOutcome, error_code
 from reports.operator_steps import operator_steps
 from reports.sources import read_journal

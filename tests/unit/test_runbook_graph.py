@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from drills.config import load_settings
-from drills.errors import ProbeTimeout, RunbookStepFailed
+from drills.journal.timeline import Timeline, read_events
 from drills.runbooks.executor import RunbookContext, RunbookStep, execute
-from drills.timeline import Timeline, read_events
-from drills.virtual_clock import VirtualClock
+from drills.settings.config import load_settings
+from infra.core.errors import ProbeTimeout, RunbookStepFailed
+from infra.core.virtual_clock import VirtualClock
 
 __all__: list[str] = []
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from drills.config import load_settings
-from drills.errors import ConfigError
+from drills.settings.config import load_settings
+from infra.core.errors import ConfigError
 
 
 def test_defaults_match_the_deployment_guide():

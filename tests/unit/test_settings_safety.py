@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from drills.config import EMBEDDED_ACCOUNT, load_settings
-from drills.errors import ConfigError
+from drills.settings.config import EMBEDDED_ACCOUNT, load_settings
+from infra.core.errors import ConfigError
 
 __all__: list[str] = []
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from reports.evidence_stores import store_records
 from reports.metrics import registry_for
 from reports.records import Evidence, StoreRpo
-from reports.stores import store_records
 
 __all__: list[str] = []
 

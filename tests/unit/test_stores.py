@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from drills.clock import Clock
-from drills.probes import MarkerRecord
-from drills.stores import measure_stores, store_reasons
+from drills.measure.probes import MarkerRecord
+from drills.measure.store_rpo import measure_stores, store_reasons
 from infra.canary.app import Marker
+from infra.core.clock import Clock
+from infra.embedded.canary_stores import EfsReplication, RegionCache, RegionFiles, store_truth
 from infra.embedded.dataplane import Outages
 from infra.embedded.latency import DEFAULT_SPECS, LatencyModel, Transition
-from infra.embedded.stores import EfsReplication, RegionCache, RegionFiles, store_truth
 from infra.embedded.truth import TruthLog
 
 __all__: list[str] = []

@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from drills.config import load_settings
-from drills.errors import ConfigError
+from drills.settings.config import load_settings
+from infra.core.errors import ConfigError
 from infra.deploy import DrOutputs, PrimaryOutputs
 from infra.template_gate import DR, OUTPUTS, PRIMARY, TEMPLATES, check_templates
 

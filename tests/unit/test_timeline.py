@@ -9,8 +9,8 @@ import textwrap
 
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.clock import FakeClock
-from drills.timeline import MASK, Timeline, read_events
+from drills.journal.timeline import MASK, Timeline, read_events
+from infra.core.clock import FakeClock
 
 
 def test_events_are_numbered_stamped_and_flushed(tmp_path):
@@ -55,8 +55,8 @@ def test_a_torn_last_line_is_skipped(tmp_path):
 def test_sigkill_midway_leaves_every_line_parseable(tmp_path):
     path = tmp_path / "timeline.jsonl"
     writer = textwrap.dedent(f"""
-        from drills.clock import Clock
-        from drills.timeline import Timeline
+        from infra.core.clock import Clock
+        from drills.journal.timeline import Timeline
         t = Timeline({str(path)!r}, Clock())
         i = 0
         while True:

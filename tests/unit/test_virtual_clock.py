@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from drills.clock import Clock
-from drills.virtual_clock import VirtualClock, VirtualDeadlock
+from infra.core.clock import Clock
+from infra.core.virtual_clock import VirtualClock, VirtualDeadlock
 
 
 def test_sleep_jumps_to_the_deadline_without_real_waiting():

@@ -1,4 +1,4 @@
-"""Every wait in a drill path goes through the drill's clock (drills.clock, virtual_clock).
+"""Every wait in a drill path goes through the drill's clock (infra.core.clock, virtual_clock).
 
 A ``time.sleep``, a bare ``Event.wait``/``Condition.wait``, a thread's own ``join``, a boto3
 waiter or a tenacity poll outside the clock would wait in real time: on the virtual clock
@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("drills", "infra", "steps")
-CLOCK_MODULES = {"drills/clock.py", "drills/virtual_clock.py"}
+CLOCK_MODULES = {"infra/core/clock.py", "infra/core/virtual_clock.py"}
 
 # (file, call as written) -> why it may wait in real time.
 ALLOWED = {
@@ -39,23 +39,23 @@ ALLOWED = {
         "joins the proxy's server thread after shutdown()",
     ("infra/retry.py", "sleep"):
         "run_waiter's pause between polls: the sleep it is given (the drill's clock)",
-    ("drills/probes.py", "self.wait_for"):
+    ("drills/measure/probes.py", "self.wait_for"):
         "the prober's own wait_for, which waits on its clock",
-    ("drills/rehearsal.py", "threading.Event().wait"):
+    ("drills/rehearsal/session.py", "threading.Event().wait"):
         "drill up only (scaled clock): lingers real seconds for people's last checks",
-    ("drills/rehearsal.py", "forever.wait"):
+    ("drills/rehearsal/session.py", "forever.wait"):
         "drill up only (scaled clock): serves until people press Ctrl-C",
-    ("drills/dashboard.py", "threading.Thread"):
+    ("drills/app/dashboard.py", "threading.Thread"):
         "the live dashboard's HTTP server thread: it tails journals for a browser, in real time",
-    ("drills/dashboard.py", "self._stopping.wait"):
+    ("drills/app/dashboard.py", "self._stopping.wait"):
         "a dashboard stream's pause between journal reads: a browser's pace, not a drill's",
-    ("drills/dashboard.py", "self._streams_changed.wait_for"):
+    ("drills/app/dashboard.py", "self._streams_changed.wait_for"):
         "the dashboard's stop gives open browser streams real seconds to send their last frame",
-    ("drills/dashboard.py", "self._thread.join"):
+    ("drills/app/dashboard.py", "self._thread.join"):
         "joins the dashboard's server thread after shutdown()",
-    ("drills/up_world.py", "tick.wait"):
+    ("drills/rehearsal/up_world.py", "tick.wait"):
         "drill up --empty only (scaled clock): people deploy by hand, checked every real second",
-    ("drills/rehearsal.py", "trigger.wait"):
+    ("drills/rehearsal/session.py", "trigger.wait"):
         "drill up only (scaled clock): people press Enter in real time (InjectTrigger)",
 }
 # Receivers whose wait()/wait_for() wait on the clock themselves: the runbook context and

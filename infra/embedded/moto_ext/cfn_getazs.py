@@ -18,10 +18,11 @@ _ZONE_LETTERS = ("a", "b", "c")
 
 def _clean_json(resource_json: Any, resources_map: Any) -> Any:
     if isinstance(resource_json, dict) and "Fn::GetAZs" in resource_json:
-        region = parsing._moto_clean_json(resource_json["Fn::GetAZs"], resources_map)
+        region = parsing._moto_clean_json(  # type: ignore[attr-defined]
+            resource_json["Fn::GetAZs"], resources_map)
         region = region or resources_map._region_name
         return [f"{region}{letter}" for letter in _ZONE_LETTERS]
-    return parsing._moto_clean_json(resource_json, resources_map)
+    return parsing._moto_clean_json(resource_json, resources_map)  # type: ignore[attr-defined]
 
 
 def apply() -> None:

@@ -120,27 +120,28 @@ def delete_replication_configuration(self: EFSBackend, source_id: str) -> None:
 
 def _r_create(self: EFSResponse) -> tuple[str, dict[str, Any]]:
     source_id = self._get_param("SourceFileSystemId")
-    config = self.efs_backend.create_replication_configuration(
+    config = self.efs_backend.create_replication_configuration(  # type: ignore[attr-defined]
         source_id, self._get_param("Destinations") or [])
     return json.dumps(config), {"status": 200, "Content-Type": "application/json"}
 
 
 def _r_describe(self: EFSResponse) -> tuple[str, dict[str, Any]]:
-    configs = self.efs_backend.describe_replication_configurations(
+    configs = self.efs_backend.describe_replication_configurations(  # type: ignore[attr-defined]
         self._get_param("FileSystemId"))
     return json.dumps({"Replications": configs}), {"Content-Type": "application/json"}
 
 
 def _r_delete(self: EFSResponse) -> tuple[str, dict[str, Any]]:
-    self.efs_backend.delete_replication_configuration(self._get_param("SourceFileSystemId"))
+    self.efs_backend.delete_replication_configuration(  # type: ignore[attr-defined]
+        self._get_param("SourceFileSystemId"))
     return "", {"status": 204, "Content-Type": "application/json"}
 
 
 def apply() -> None:
     """Add the three replication operations to moto's EFS backend and responses."""
-    EFSBackend.create_replication_configuration = create_replication_configuration  # type: ignore[method-assign]
-    EFSBackend.describe_replication_configurations = describe_replication_configurations  # type: ignore[method-assign]
-    EFSBackend.delete_replication_configuration = delete_replication_configuration  # type: ignore[method-assign]
+    EFSBackend.create_replication_configuration = create_replication_configuration  # type: ignore[method-assign, attr-defined]
+    EFSBackend.describe_replication_configurations = describe_replication_configurations  # type: ignore[method-assign, attr-defined]
+    EFSBackend.delete_replication_configuration = delete_replication_configuration  # type: ignore[method-assign, attr-defined]
     EFSResponse.create_replication_configuration = _r_create  # type: ignore[attr-defined]
     EFSResponse.describe_replication_configurations = _r_describe  # type: ignore[attr-defined]
     EFSResponse.delete_replication_configuration = _r_delete  # type: ignore[attr-defined]

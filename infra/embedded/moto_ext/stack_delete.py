@@ -24,7 +24,7 @@ from infra.embedded.moto_ext._cfn import set_attr
 
 __all__ = ["apply", "deletion_order"]
 
-Deleter = Callable[[Any, str, str], None]
+Deleter = Callable[[Any, str, str], object]  # what a deleter returns is ignored
 
 
 def _refs(node: Any) -> set[str]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from drills.clock import Clock
+from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel, Transition
 from infra.embedded.scheduler import Scheduler
 

@@ -1,0 +1,1 @@
+"""A drill run from start to finish: the engine, its backends, scenario and failback phases."""
