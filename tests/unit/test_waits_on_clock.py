@@ -60,7 +60,7 @@ ALLOWED = {
 }
 # Receivers whose wait()/wait_for() wait on the clock themselves: the runbook context and
 # retry policy (run_waiter on the clock's sleep), the prober and marker writer.
-CLOCK_BACKED = ("ctx", "self.retry", "aws", "patient", "retry")
+CLOCK_BACKED = ("ctx", "self.retry", "aws", "patient", "retry", "_probes(drill)")
 
 
 def _text(node: ast.AST) -> str:
