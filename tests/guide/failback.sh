@@ -12,6 +12,7 @@ export ZONE_ID=$(out ${PRIMARY} eu-west-2 HostedZoneId)
 export HEALTH_CHECK_ID=$(out ${PRIMARY} eu-west-2 PrimaryHealthCheckId)
 export PRIMARY_EFS_ID=$(out ${PRIMARY} eu-west-2 EFSFileSystemId)
 export DR_EFS_ID=$(out ${SECONDARY} us-east-1 EFSFileSystemId)
+export PRIMARY_KMS_KEY=$(out ${PRIMARY} eu-west-2 KMSKeyId)
 export APP_NAME=app.${ENVIRONMENT_SUFFIX}.streamflix-dr.example.com
 DB=streamflix-db-${ENVIRONMENT_SUFFIX} REPLICA=streamflix-db-replica-${ENVIRONMENT_SUFFIX}
 
@@ -20,14 +21,17 @@ aws rds describe-db-instances --db-instance-identifier ${DB} --region eu-west-2 
   --query 'DBInstances[0].DBInstanceStatus' --output text
 
 # 2. Create New RDS Read Replica: the stale primary is replaced (final snapshot kept) by a
-#    replica of the promoted DR database, under the same name
+#    replica of the promoted DR database, under the same name; the DR database is encrypted,
+#    so a cross-region replica needs a key of its own region (API_CreateDBInstanceReadReplica,
+#    KmsKeyId: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html)
 aws rds delete-db-instance --db-instance-identifier ${DB} --region eu-west-2 \
   --final-db-snapshot-identifier ${DB}-pre-failback
 until_true '[ "$(db_status ${DB} eu-west-2)" = gone ]'
 export DR_DB_ARN=$(aws rds describe-db-instances --db-instance-identifier ${REPLICA} \
   --region us-east-1 --query 'DBInstances[0].DBInstanceArn' --output text)
 aws rds create-db-instance-read-replica --db-instance-identifier ${DB} \
-  --source-db-instance-identifier ${DR_DB_ARN} --source-region us-east-1 --region eu-west-2
+  --source-db-instance-identifier ${DR_DB_ARN} --source-region us-east-1 --region eu-west-2 \
+  --kms-key-id ${PRIMARY_KMS_KEY}
 until_true '[ "$(db_status ${DB} eu-west-2)" = available ]'
 
 # 3. Synchronize EFS Data: replicate DR's file system back to the primary's
