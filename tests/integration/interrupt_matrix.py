@@ -156,7 +156,8 @@ class _RunView:
 
     @property
     def backend(self) -> object:
-        return self.drills[0].backend if self.drills else None
+        # Not Drill.backend, which raises when the drill stopped before making one.
+        return self.drills[0]._backend if self.drills else None
 
 
 def _only_run(runs: Path) -> Path:
