@@ -54,3 +54,22 @@ def test_a_template_missing_the_contract_is_bad_input(tmp_path, old, new, named)
 def test_a_missing_folder_is_bad_input(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         check_templates(load_settings(overrides={"templates_dir": tmp_path / "nope"}))
+
+
+def test_lint_findings_are_kept_on_disk_and_an_edited_template_is_linted_again(tmp_path,
+                                                                               monkeypatch):
+    from infra.template_gate import _checked
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    settings = _copy(tmp_path)
+    check_templates(settings)
+    assert len(list(cache.rglob("*.json"))) == 2  # one per template and region
+    dr = tmp_path / "lib" / f"{DR}.yaml"
+    dr.write_text(dr.read_text(encoding="utf-8").replace('Memory: "512"', 'Memory: "4096"'),
+                  encoding="utf-8")
+    for _ in range(2):  # linted, then read back from the disk as a new process would
+        with pytest.raises(ConfigError, match="E3047"):
+            check_templates(settings)
+        _checked.cache_clear()
+    assert len(list(cache.rglob("*.json"))) == 3
