@@ -43,14 +43,20 @@ def forecast_and_report(feature: Path, settings: Settings, *, draws: int, jobs: 
               f"{base} (repeat with --seed {base})")
     columns = (TextColumn("draws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[misses]}"))
-    missed = [0]
+    missed, done = [0], [0]
+    # A log (CI, nightly cron) gets no live bar: a plain line every tenth of the draws.
+    every = 0 if err.is_terminal else max(1, draws // 10)
     with Progress(*columns, console=err, transient=False) as bar:
         task = bar.add_task("draws", total=draws, misses="")
 
         def advance(outcome: DrawOutcome) -> None:
             missed[0] += sum(not d.rto_met for d in outcome.draws)
+            done[0] += 1
             bar.update(task, advance=1, misses=f"RTO missed in {missed[0]} scenario draws"
                        if missed[0] else "")
+            if every and (done[0] % every == 0 or done[0] == draws):
+                err.print(f"draws {done[0]}/{draws} done, RTO missed in {missed[0]} scenario "
+                          "draws so far")
         try:
             result = run_forecast(feature, settings, draws=draws, jobs=jobs, seed=base,
                                   on_draw=advance)
