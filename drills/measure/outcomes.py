@@ -13,11 +13,14 @@ Recovery in a region
 
 Data at risk
     What a region loss at a given moment ``t`` would cost: the newest marker the primary's
-    database holds (written before ``t``) minus the newest of them DR's database holds, by
-    the markers' own timestamps, both read through the regions' load balancers right after
+    database holds (written at or before ``t``) minus the newest of them DR's database holds,
+    by the markers' own timestamps, both read through the regions' load balancers right after
     ``t``. It reads the databases rather than the writer's acknowledgements, which trail the
-    commits. A stalled or cut-off replica makes it grow; :func:`watch_replication` samples it
-    at the probe interval until it is back within the RPO objective after exceeding it.
+    commits. On virtual time the reads happen at ``t`` itself, once everything else due at
+    ``t`` has happened (:meth:`~infra.core.clock.Clock.settle`): a marker written, a replicated
+    write landing or a fault acting at that very instant is in what they read. A stalled or
+    cut-off replica makes it grow; :func:`watch_replication` samples it at the probe interval
+    until it is back within the RPO objective after exceeding it.
 """
 
 from __future__ import annotations
@@ -144,9 +147,10 @@ def measure_served_by(drill: RunContext, region: str, *, since: float,
     return rto, measure_rpo(written, surviving, outage_start=rpo_cutoff), written
 
 
-def data_at_risk(primary: dict[int, float], dr: dict[int, float], *, before: float) -> float:
-    """Newest primary marker written before ``before`` minus the newest of them in DR."""
-    held = {seq: at for seq, at in primary.items() if at < before}
+def data_at_risk(primary: dict[int, float], dr: dict[int, float], *, written_by: float) -> float:
+    """Newest primary marker written at or before ``written_by`` minus the newest of them in
+    DR (markers written after it, while the databases were read, are not counted)."""
+    held = {seq: at for seq, at in primary.items() if at <= written_by}
     if not held:
         return 0.0
     copied = [at for seq, at in held.items() if seq in dr]
@@ -154,12 +158,15 @@ def data_at_risk(primary: dict[int, float], dr: dict[int, float], *, before: flo
 
 
 def _risk_sample(drill: RunContext, urls: tuple[str, str]) -> RiskSample:
-    s, t = drill.settings, drill.clock.now()
+    s = drill.settings
+    # The state at the end of this instant: a write or a catch-up due at it as well is read.
+    drill.clock.settle()
+    t = drill.clock.now()
     timeout = max(1.0, drill.clock.real(s.probe_timeout_s))
     primary = read_marker_times(urls[0], region=s.primary_region, timeout=timeout)
     dr = read_marker_times(urls[1], region=s.dr_region, timeout=timeout)
     return RiskSample(round(t, 6), round(drill.clock.now(), 6),
-                      data_at_risk(primary, dr, before=t), drill.backend.replica_lag_seconds())
+                      data_at_risk(primary, dr, written_by=t), drill.backend.replica_lag_seconds())
 
 
 def watch_replication(drill: RunContext, region: str) -> ReplicationWatch:

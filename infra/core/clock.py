@@ -15,6 +15,8 @@ Every wait in a drill path goes through a clock, so either clock can run it:
 - ``poll(fn, until=..., timeout_s=..., every_s=...)``: call ``fn`` on a fixed drill-time
   cadence until ``until(result)``, the one polling primitive (waiting on AWS, on a fault to
   settle, on a canary to answer);
+- ``settle()``: let everything else due at this instant happen first (virtual time, where
+  several participants act at one drill instant, one after another);
 - ``thread(target, name=..., background=...)`` and ``join(thread, ...)``: a thread that waits
   on the clock
   must be made here (it becomes a *participant*: the virtual clock counts it as busy from
@@ -147,6 +149,11 @@ class Clock:
 
     def notify(self) -> None:
         """Say that something a waiter watches changed (for threads that never wait here)."""
+
+    def settle(self) -> None:
+        """Let whatever else is due at this drill instant happen first. Nothing to do in real
+        time, where no two threads act at one instant; see :meth:`VirtualClock.settle
+        <infra.core.virtual_clock.VirtualClock.settle>`."""
 
     def _pause(self, drill_seconds: float, what: str) -> None:
         self.sleep(drill_seconds)

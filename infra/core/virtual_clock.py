@@ -8,7 +8,10 @@ participant runs at a time (it holds the *baton*); the others wait inside a cloc
 hands the baton to the waiter due first: one whose condition already holds is due now,
 otherwise at its deadline, and drill time jumps there. Waiters due at the same instant run
 one at a time in the order they became participants, each until it waits again, so a seed
-gives one outcome whatever the host's thread scheduling. Work between waits (HTTP to moto
+gives one outcome whatever the host's thread scheduling. A participant that must see the
+whole of an instant (a reading of "the state at t" that the ground truth computes from
+times alone, which cannot order two things at one instant) calls :meth:`VirtualClock.settle`:
+it runs again only once nobody else is due at that instant. Work between waits (HTTP to moto
 and the canaries, SQLite, parsing) takes no drill time: a participant blocked in a request
 or on a lock is running, and time stands still until it waits.
 
@@ -75,6 +78,7 @@ class _Participant:
     waiting: bool = False
     error: BaseException | None = None
     background: bool = False
+    settling: bool = False  # due now, but after every other waiter due now
 
     def due(self, now: float) -> float:
         """When this waiter should run: now if its condition holds, else its deadline."""
@@ -171,6 +175,27 @@ class VirtualClock(Clock):
         """Wait until ``predicate()`` holds, at most ``timeout_s`` drill seconds; its value."""
         return self._block(predicate, self._now + max(0.0, timeout_s), what or "a condition")
 
+    def settle(self) -> None:
+        """Let every other participant due at this instant run first, each until it waits
+        for a later time; drill time does not move. Afterwards everything due at ``now()``
+        (a marker written, a delayed effect landing) has happened, so a reading taken next
+        sees the state at the end of the instant, as a check that compares times with
+        ``<= now()`` counts it."""
+        with self._cv:
+            part = self._participant()
+            part.predicate, part.deadline, part.what, part.waiting, part.settling = (
+                lambda: True, self._now, "the rest of this instant", True, True)
+            try:
+                if self._holder is part:
+                    self._holder = None
+                    self._dispatch()
+                self._await_baton(part)
+            finally:
+                part.settling = False
+            error, part.error = part.error, None
+            if error is not None:
+                raise error
+
     def thread(self, target: Callable[..., Any], *, name: str, args: tuple[Any, ...] = (),
                background: bool = False) -> threading.Thread:
         """A participant thread (not started); see the module docstring."""
@@ -221,13 +246,17 @@ class VirtualClock(Clock):
                 self._holder = None
                 self._dispatch()
 
+    def _participant(self) -> _Participant:
+        part = self._parts.get(threading.get_ident())
+        if part is None:
+            raise RuntimeError(
+                f"thread {threading.current_thread().name!r} waits on the virtual clock "
+                "but is not a participant: make it with clock.thread()")
+        return part
+
     def _block(self, predicate: Callable[[], bool], deadline: float, what: str) -> bool:
         with self._cv:
-            part = self._parts.get(threading.get_ident())
-            if part is None:
-                raise RuntimeError(
-                    f"thread {threading.current_thread().name!r} waits on the virtual clock "
-                    "but is not a participant: make it with clock.thread()")
+            part = self._participant()
             if predicate():
                 return True
             if deadline <= self._now:
@@ -263,7 +292,7 @@ class VirtualClock(Clock):
         if not waiting or len(waiting) < len(self._order):
             return
         dues = {p.seq: p.due(self._now) for p in waiting}
-        chosen = min(waiting, key=lambda p: (dues[p.seq], p.seq))
+        chosen = min(waiting, key=lambda p: (dues[p.seq], p.settling, p.seq))
         due = dues[chosen.seq]
         why = self._stuck(waiting, dues, due)
         if why:

@@ -178,7 +178,9 @@ def data_at_risk(primary_rows: Iterable[StoredMarker], applied_at: Mapping[int, 
     """Drill seconds of writes a region loss at ``t`` would lose: the newest write committed
     in the primary by ``t`` minus the newest of them applied in DR by ``t``, by the writes'
     own timestamps. ``applied_by`` and ``committed_by`` move those two instants (a reader
-    that saw DR or the acknowledgements a little later), for writes written before ``t``."""
+    that saw DR or the acknowledgements a little later), for writes written at or before
+    ``t``. Every bound is inclusive: what happened at an instant counts as done by it, as a
+    reader that settled the instant (:meth:`~infra.core.clock.Clock.settle`) saw it."""
     until = t if committed_by is None else committed_by
     sent = [r for r in primary_rows if r.origin == primary and r.committed_at <= until
             and r.written_at <= t]

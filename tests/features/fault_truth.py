@@ -54,7 +54,9 @@ def stayed_up_as_truth_says(drill):
 
 def risk_matches_truth(drill, watch):
     """Each sample of the data at risk in DR lies within what the simulator knows of it
-    between the sample's two instants (the databases were read in between)."""
+    between the sample's two instants (the databases were read in between). On virtual time
+    both are one instant, read after everything else due at it: the simulator's bounds,
+    inclusive, count the writes committed and applied at that instant too."""
     sim = drill.backend.dataplane
     for x in watch.samples:
         high = sim.data_at_risk(x.t, committed_by=x.read_at)

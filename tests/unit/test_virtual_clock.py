@@ -74,6 +74,43 @@ def test_the_order_holds_with_the_host_loaded():
     assert len(results) == 1
 
 
+def test_settle_lets_everyone_else_due_at_the_instant_act_first():
+    clock = VirtualClock()  # this thread is the oldest participant: it would run first
+    log: list[tuple[float, str]] = []
+
+    def writer(name: str) -> None:
+        clock.sleep(10)
+        log.append((clock.now(), name))
+        event.set()  # wakes "reader" at this instant: it too acts before the settler
+        clock.sleep(5)
+
+    def reader() -> None:
+        clock.wait(event, 60)
+        log.append((clock.now(), "reader"))
+
+    event = threading.Event()
+    threads = [clock.thread(writer, name="writer", args=("writer",)),
+               clock.thread(reader, name="reader")]
+    for thread in threads:
+        thread.start()
+    clock.sleep(10)
+    clock.settle()
+    log.append((clock.now(), "settled"))
+    assert log == [(10.0, "writer"), (10.0, "reader"), (10.0, "settled")]
+    for thread in threads:
+        assert clock.join(thread, real_timeout_s=5)
+    assert clock.now() == 15.0
+
+
+def test_settle_alone_or_in_real_time_does_not_move_time():
+    clock = VirtualClock()
+    clock.settle()
+    assert clock.now() == 0.0
+    scaled = Clock(scale=1000)
+    scaled.settle()
+    assert scaled.now() < 1.0
+
+
 def test_an_event_set_by_a_participant_wakes_its_waiter_at_that_instant():
     clock = VirtualClock()
     event = threading.Event()
