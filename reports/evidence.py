@@ -384,14 +384,8 @@ def _text(value: Any) -> str | None:
 
 def _detail(event: Mapping[str, Any]) -> str:
     skip = {"seq", "t", "wall", "kind", "gherkin", "latency"}
-    parts = []
-    for key, value in event.items():
-        if key in skip:
-            continue
-        shown = _MASK if _SECRETISH.search(key) else json.dumps(value, ensure_ascii=False,
-                                                                default=str)
-        parts.append(f"{key}={shown}")
-    text = " ".join(parts)
+    text = " ".join(f"{key}=" + (_MASK if _SECRETISH.search(key) else json.dumps(
+        value, ensure_ascii=False, default=str)) for key, value in event.items() if key not in skip)
     return text if len(text) <= 400 else text[:399] + "…"
 
 

@@ -10,28 +10,18 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
+from drills.app.folder_cli import history, keygen, report, verify
+from drills.app.terminal import err, out
+from drills.app.terminal import fail as _fail
 from drills.safety.interrupts import install_handlers
 from drills.settings.config import Settings, check_real_seconds, load_settings
 from infra.core.errors import DrillError
 
 __all__ = ["main"]
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-def _fail(exc: DrillError) -> NoReturn:
-    label = {2: "error", 3: "refused"}.get(exc.exit_code, "failed")
-    # Escaped: messages quote user input and AWS text, which rich would read as markup.
-    err.print(f"[bold red]drill: {label}:[/] {escape(str(exc))}", soft_wrap=True)
-    sys.exit(exc.exit_code)
-
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     env = {"db_password": os.environ.get("DRILL_DB_PASSWORD"),
@@ -238,57 +228,6 @@ def audit(ctx: click.Context, backend: str | None, environment_suffix: str | Non
 
 
 @cli.command()
-@click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (.pub).")
-def verify(run_dir: Path, public_key: Path | None) -> None:
-    """Check a run folder's manifest, signature and (--public-key) attestation; name changes."""
-    from drills.app.run_command import verify_run
-
-    try:
-        sys.exit(verify_run(run_dir, os.environ.get("DRILL_SIGNING_KEY"), public_key, out=out))
-    except DrillError as exc:
-        _fail(exc)
-
-
-@cli.command()
-@click.argument("key_file", type=click.Path(path_type=Path), default=Path("drill-signing.key"))
-def keygen(key_file: Path) -> None:
-    """Write an Ed25519 key pair (KEY_FILE, mode 0600, and KEY_FILE.pub) to sign runs with."""
-    from drills.app.run_command import keygen_and_show
-
-    try:
-        sys.exit(keygen_and_show(key_file, out=out))
-    except DrillError as exc:
-        _fail(exc)
-
-
-@cli.command()
-@click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--pdf", is_flag=True, help="Also print report.pdf (headless Chromium).")
-def report(run_dir: Path, pdf: bool) -> None:
-    """Rebuild a run folder's HTML report (and PDF) from the folder alone."""
-    from drills.app.run_command import rebuild_report
-
-    try:
-        sys.exit(rebuild_report(run_dir, out=out, pdf=pdf))
-    except DrillError as exc:
-        _fail(exc)
-
-
-@cli.command()
-@click.option("--runs", "runs_dir", type=click.Path(path_type=Path), default=Path("runs"))
-@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None)
-def history(runs_dir: Path, out_file: Path | None) -> None:
-    """List past runs with verdict, RTO, RPO and trend; write a trend chart page."""
-    from drills.app.run_command import show_history
-
-    try:
-        sys.exit(show_history(runs_dir, out_file, out=out))
-    except DrillError as exc:
-        _fail(exc)
-
-
-@cli.command()
 @click.option("--run", "run_dir", type=click.Path(path_type=Path), default=None,
               help="Run folder of the drill to stop (default: every drill under --runs).")
 @click.option("--runs", "runs_dir", type=click.Path(path_type=Path), default=Path("runs"),
@@ -436,6 +375,10 @@ def down(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
         sys.exit(down_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
     except DrillError as exc:
         _fail(exc)
+
+
+for _command in (verify, keygen, report, history):  # the run-folder commands
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -123,10 +123,8 @@ class Drill:
             self._backend.start()
         with self.phase("deploy"):
             self._journal_templates()
-            if self.deploy_by is None:
-                self.backend.deploy(on_retry=self.journal_retry)
-            else:
-                self.backend.adopt(self.deploy_by(self))
+            self.backend.adopt(self.deploy_by(self)) if self.deploy_by else self.backend.deploy(
+                on_retry=self.journal_retry)
         # moto, botocore and the stack leave millions of long-lived objects; a full garbage
         # collection over them stops every thread for 0.2-0.5 s, which at 150x is a minute
         # of drill time without a probe. Freezing them keeps collections small while probing.
