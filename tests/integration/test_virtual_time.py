@@ -60,6 +60,9 @@ def test_one_seed_gives_equal_figures_with_both_cores_busy(tmp_path, busy_host):
     assert first["clock"] == "virtual"
     assert first["rto"] is not None and first["rpo"] is not None
     assert first == second
+    # The report says which clock it was, not a time scale that did not pace anything.
+    page = (runs[0].run_dir / "report.html").read_text(encoding="utf-8")
+    assert "(virtual time: the simulated AWS's durations" in page and "the clock ran" not in page
 
 
 def test_a_runbook_step_waiting_forever_ends_the_drill_naming_it(tmp_path):
