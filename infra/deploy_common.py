@@ -20,7 +20,7 @@ from infra.core.actions import ApiCall
 from infra.core.clock import Clock
 from infra.core.errors import DeployError, StackCreateFailed
 from infra.core.settings import InfraSettings
-from infra.retry import RetryHook, RetryPolicy
+from infra.retry import RetryHook, RetryPolicy, seeded_jitter
 
 __all__ = ["FAILED_STATES", "FAILURE_CALLS", "AwsCalls", "Progress", "creation_failure",
            "error_code", "optional", "scrub", "stack_summary"]
@@ -55,7 +55,8 @@ class AwsCalls:
         # without one, real seconds scaled by the settings' time scale.
         self.retry = RetryPolicy(max_attempts=settings.api_max_attempts,
                                  max_delay_s=settings.api_timeout_s * 3, on_retry=on_retry,
-                                 sleep=clock.sleep if clock is not None else time.sleep)
+                                 sleep=clock.sleep if clock is not None else time.sleep,
+                                 jitter=seeded_jitter(settings.seed, "deploy"))
         delay = _POLL_DRILL_S if clock is not None else _POLL_DRILL_S / settings.time_scale
         self.waiter = {"Delay": delay, "MaxAttempts": int(_STACK_TIMEOUT_DRILL_S // _POLL_DRILL_S)}
 

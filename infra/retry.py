@@ -8,6 +8,7 @@ request cannot make it right.
 from __future__ import annotations
 
 import dataclasses
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,10 +26,10 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
-    wait_random_exponential,
 )
 
-__all__ = ["RetryHook", "RetryPolicy", "describe_error", "is_transient", "run_waiter"]
+__all__ = ["RetryHook", "RetryPolicy", "describe_error", "is_transient", "run_waiter",
+           "seeded_jitter"]
 
 T = TypeVar("T")
 RetryHook = Callable[[str, str, int, BaseException], None]
@@ -61,6 +62,11 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionClosedError | ReadTimeoutError)
 
 
+def seeded_jitter(seed: int | None, purpose: str) -> Callable[[], float]:
+    """Backoff jitter drawn from ``seed`` and ``purpose`` (the global random without a seed)."""
+    return random.random if seed is None else random.Random(f"{seed}:{purpose}").random
+
+
 def describe_error(error: BaseException) -> str:
     """A short text for a retried error: the AWS code and HTTP status, or type and text."""
     response = getattr(error, "response", None) or getattr(error, "last_response", None)
@@ -72,7 +78,11 @@ def describe_error(error: BaseException) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Bounded exponential backoff with full jitter for one AWS call at a time."""
+    """Bounded exponential backoff with full jitter for one AWS call at a time.
+
+    ``jitter`` draws the share of each backoff waited (0-1): a drill passes
+    :func:`seeded_jitter`, so on virtual time a seed retries after the same waits every run.
+    """
 
     max_attempts: int = 3
     max_delay_s: float = 30.0
@@ -80,6 +90,7 @@ class RetryPolicy:
     max_wait_s: float = 5.0
     on_retry: RetryHook | None = None
     sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -89,7 +100,7 @@ class RetryPolicy:
         """Call ``fn(**kwargs)``, retrying transient failures; the last error is re-raised."""
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_delay_s),
-            wait=wait_random_exponential(multiplier=self.initial_wait_s, max=self.max_wait_s),
+            wait=self._backoff,
             retry=retry_if_exception(is_transient),
             before_sleep=lambda state: self._report(service, operation, state),
             sleep=self.sleep,
@@ -108,6 +119,12 @@ class RetryPolicy:
         patient = dataclasses.replace(self, max_delay_s=float("inf"))
         patient.call(service, f"wait:{waiter_name}", lambda: run_waiter(
             client, waiter_name, self.sleep, **kwargs))
+
+    def _backoff(self, state: Any) -> float:
+        # Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform
+        # share of min(cap, base * 2^(attempt-1)), as tenacity's wait_random_exponential.
+        cap = min(self.max_wait_s, self.initial_wait_s * 2 ** (state.attempt_number - 1))
+        return cap * self.jitter()
 
     def _report(self, service: str, operation: str, state: Any) -> None:
         if self.on_retry is not None and state.outcome is not None:

@@ -17,7 +17,7 @@ from drills.faults import FaultContext
 from infra.core.actions import ApiCall
 from infra.core.clock import Clock
 from infra.core.errors import FaultInjectionError, RevertError
-from infra.retry import RetryPolicy
+from infra.retry import RetryPolicy, seeded_jitter
 
 if TYPE_CHECKING:
     from drills.settings.config import Settings
@@ -132,7 +132,8 @@ class FaultApi:
         key = (service, self._ctx.primary_region)
         if key not in self._clients:
             self._clients[key] = self._ctx.clients.client(*key)
-        retry = RetryPolicy(max_attempts=s.api_max_attempts, sleep=_clock(self._ctx).sleep)
+        retry = RetryPolicy(max_attempts=s.api_max_attempts, sleep=_clock(self._ctx).sleep,
+                            jitter=seeded_jitter(s.seed, f"fault:{operation}"))
         try:
             return retry.call(service, operation, getattr(self._clients[key], operation),
                               **kwargs)

@@ -26,7 +26,7 @@ from drills.settings.config import Settings
 from infra.core.actions import ApiCall
 from infra.core.clock import Clock
 from infra.core.errors import DrillError, RunbookStepFailed
-from infra.retry import RetryPolicy
+from infra.retry import RetryPolicy, seeded_jitter
 
 __all__ = ["FailbackTarget", "FailoverTarget", "RunbookContext", "RunbookStep", "StepResult",
            "dependencies", "describe_order", "execute", "is_sequential", "runbook_context"]
@@ -248,6 +248,6 @@ def runbook_context(drill: RunContext) -> RunbookContext:
     # Backoff waits are drill seconds: on the embedded backend a retry costs what it would
     # on AWS (seconds), not seconds of real time multiplied by the time scale.
     retry = RetryPolicy(max_attempts=s.api_max_attempts, on_retry=drill.journal_retry,
-                        sleep=drill.clock.sleep)
+                        sleep=drill.clock.sleep, jitter=seeded_jitter(s.seed, "runbook"))
     return RunbookContext(s, drill.backend.clients, drill.clock, target, drill.backend.resolve,
                           drill.http, retry)
