@@ -26,5 +26,6 @@ def _(drill: Drill, breakage: str) -> None:
 
 @given(parsers.parse("the readiness audit reports {finding}"))
 def _(drill: Drill, finding: str) -> None:
-    found = [f.id for f in run_audit(drill.settings, drill.backend.clients).findings]
+    report = run_audit(drill.settings, drill.backend.clients, now=drill.clock.wall())
+    found = [f.id for f in report.findings]
     assert finding in found, f"the readiness audit did not report {finding}; it found {found}"

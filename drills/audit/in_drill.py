@@ -14,6 +14,7 @@ meet it.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -30,11 +31,15 @@ __all__ = ["audit_before_fault", "likely_cause", "not_replicating"]
 _NO_REPLICATION = {"DR-EFS-REPLICATION-MISSING": "efs", "DR-EFS-REPLICATION-NOT-ENABLED": "efs"}
 
 
-def audit_before_fault(settings: Settings, clients: ClientFactory,
-                       timeline: Timeline) -> AuditReport | None:
-    """Audit the drill's deployed stacks and journal the findings; None if it could not run."""
+def audit_before_fault(settings: Settings, clients: ClientFactory, timeline: Timeline, *,
+                       now: datetime) -> AuditReport | None:
+    """Audit the drill's deployed stacks and journal the findings; None if it could not run.
+
+    ``now`` is the drill clock's wall time: the end of the audit's CloudWatch window, which
+    on the virtual clock is where the embedded CloudWatch's datapoints are stamped.
+    """
     try:
-        report = run_audit(settings, clients)
+        report = run_audit(settings, clients, now=now)
     except (DrillError, BotoCoreError, ClientError) as exc:
         # The audit only advises: a read it is not allowed (or a throttle) must not stop a
         # drill that passed its preflight gate. The journal says it did not run, and why.

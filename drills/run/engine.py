@@ -189,7 +189,8 @@ class Drill:
         # The audit first, before any probe: in this process its reads would hold up the
         # canaries' answers, and a probe that times out is an unhealthy sample.
         with self.phase("audit"):
-            self.readiness = audit_before_fault(s, self.backend.clients, self.timeline)
+            self.readiness = audit_before_fault(s, self.backend.clients, self.timeline,
+                                                now=self.clock.wall())
         with self.phase("steady-state"):
             proxies = self.backend.use_proxies  # the aws backend reaches the app as users do
             self.prober = Prober(target=self.app_target, clock=self.clock,

@@ -87,8 +87,8 @@ MEANINGS: dict[str, str] = {
             "and journaled, so the run can be repeated. CLI: `--seed`.",
     "latency": "Fixed durations (drill seconds) for embedded AWS transitions, by name, instead "
                "of the model's draws: `rds_promote`, `fargate_start`, `alb_target_healthy`, "
-               "`route53_propagation`, `route53_health_detect`, `replication_lag`, `efs_sync`. "
-               "CLI: `--latency NAME=SECONDS` (repeatable).",
+               "`route53_propagation`, `route53_health_detect`, `replication_lag`, `efs_sync`, "
+               "`rds_create_replica`. CLI: `--latency NAME=SECONDS` (repeatable).",
     "runs_dir": "Folder that receives one run folder per drill; it must be writable, which "
                 "`drill run` checks before anything starts. CLI: `--out`.",
     "templates_dir": "Folder holding the stacks' templates `streamflix-dr-primary.yaml` and "

@@ -35,6 +35,7 @@ class Transition(enum.Enum):
     RDS_MULTI_AZ_FAILOVER = "rds_multi_az_failover"
     ELASTICACHE_FAILOVER = "elasticache_failover"
     EFS_SYNC = "efs_sync"
+    RDS_CREATE_REPLICA = "rds_create_replica"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,14 @@ DEFAULT_SPECS: Mapping[Transition, LatencySpec] = {
     Transition.EFS_SYNC: LatencySpec(
         60.0, 10.0, 900.0, "lognormal", ("F1",),
         "est. median; sync -> next sync; p99.9 900 = AWS's RPO for most file systems",
+    ),
+    # CreateDBInstanceReadReplica -> available, cross-region: RDS snapshots the source,
+    # copies the snapshot to the replica's region and restores it before replication starts
+    # (R8; https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html).
+    # AWS publishes no figure; it grows with the data. est. 10-30 min for the stack's 20 GiB.
+    Transition.RDS_CREATE_REPLICA: LatencySpec(
+        900.0, 600.0, 1800.0, "triangular", ("R8",),
+        "est.; creating -> available (snapshot, cross-region copy, restore)",
     ),
 }  # fmt: skip
 

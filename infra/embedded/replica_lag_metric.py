@@ -5,12 +5,18 @@ for a read replica into CloudWatch once a minute. moto has no RDS metrics, so wh
 the metric through the API (the preflight gate on the aws backend, ``drill audit``) would
 find nothing. The simulator knows the replica's lag, so this publisher puts the same
 datapoint into moto's CloudWatch, in the replica's region, every drill minute.
+
+Each datapoint is stamped with the drill clock's wall time. moto would otherwise stamp it
+with the machine's clock, which on the virtual clock is not drill time at all: a reader that
+asks for the datapoints after a drill instant (StartTime/EndTime from ``clock.wall()``, as the
+failback does after its write freeze) would find none.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC
 
 from infra.embedded import moto_state
 from infra.embedded.scheduler import Scheduler
@@ -48,8 +54,11 @@ class ReplicaLagMetric:
         lag = self._lag() if self._still_a_replica() else None
         if lag is not None:
             cloudwatch = moto_state.backend("cloudwatch", self._region)
+            # moto's CloudWatch keeps and compares naive UTC timestamps.
+            stamp = self._scheduler.clock.wall().astimezone(UTC).replace(tzinfo=None)
             cloudwatch.put_metric_data("AWS/RDS", [{
                 "MetricName": "ReplicaLag", "Value": float(lag), "Unit": "Seconds",
+                "Timestamp": stamp,
                 "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": self._replica_id}],
             }])
             self.published += 1

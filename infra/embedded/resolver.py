@@ -111,6 +111,22 @@ class AppDns:
             for found in moto_state.zone_records(zone):
                 self.history.add(found.name, DnsAnswer(0.0, found.value, found.ttl))
 
+    def take_new(self) -> None:
+        """Take every record not seen yet as visible since drill time 0: a stack created it.
+
+        A change of a record is recorded only as its new answer (moto holds nothing else by
+        then), so the record's first answer must be known before anyone changes it. Else a
+        change made at once after the deploy, with no drill time passed (the virtual clock),
+        leaves the name with only an answer still propagating: nothing to resolve until then.
+        Since 0, as :meth:`seed` and a first live resolution take a record: nothing resolves
+        the name before its stack exists, and the first answer is the application's
+        (:meth:`app_name`).
+        """
+        for zone in moto_state.zone_ids():
+            for found in moto_state.zone_records(zone):
+                if not self.history.known(found.name):
+                    self.history.add(found.name, DnsAnswer(0.0, found.value, found.ttl))
+
     def serving_region(self, hostname: str, t: float, *, live: bool = False) -> str | None:
         """The region whose load balancer ``hostname`` leads to at ``t`` through caches."""
         albs = moto_state.alb_regions(self._regions)

@@ -334,6 +334,8 @@ class RegionSimulator(GroundTruthAccount):
             self._on_scale(event, event.completed_at)
         elif event.kind in (DB_FAILOVER, CACHE_FAILOVER, STACK_CREATED):
             at = event.started_at if event.completed_at is None else event.completed_at
+            if event.kind == STACK_CREATED:
+                self._dns.take_new()  # its records, before any later change of them
             self._refresh(event.region, at)
         else:
             self._fis.on_event(event)  # FIS experiments on the aws backend; others ignored

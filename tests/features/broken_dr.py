@@ -52,8 +52,7 @@ def run_examples(breakages: list[str], tmp: Path) -> tuple[int, dict[str, Outcom
                        encoding="utf-8")
     runs = tmp / "runs"
     done = subprocess.run(
-        drill_command("run", str(feature), "--out", str(runs), "--time-scale", "400",
-                      "--seed", "7"),
+        drill_command("run", str(feature), "--out", str(runs), "--seed", "7"),
         cwd=tmp, env=drill_env(), capture_output=True, text=True, check=False,
         timeout=DRILL_TIMEOUT_S * 2)
     found: dict[str, Outcome] = {}

@@ -167,6 +167,19 @@ def _firing(prometheus_url: str, name: str) -> list[dict]:
     return found
 
 
+def _evaluated_rules(prometheus_url: str) -> list[dict]:
+    """The rule groups, once every rule has been evaluated at least once.
+
+    A rule's health is "unknown" until its group's first evaluation; each group starts at
+    its own offset within the evaluation interval, so one group may still be waiting.
+    """
+    groups = requests.get(f"{prometheus_url}/api/v1/rules", timeout=5).json()["data"]["groups"]
+    pending = [r["name"] for g in groups for r in g["rules"] if r["health"] == "unknown"]
+    if pending:
+        raise NotYet(f"rules not evaluated yet: {pending}")
+    return groups
+
+
 @needs_binaries
 def test_the_drill_rules_load_and_a_pushed_drill_fires_an_alert(tmp_path, prometheus,
                                                                  pushgateway):
@@ -174,7 +187,7 @@ def test_the_drill_rules_load_and_a_pushed_drill_fires_an_alert(tmp_path, promet
     run = build_run_folder(tmp_path / "run", rto_objective=500.0)
     result = publish(run.path, pushgateway_url=pushgateway)
     assert result.push is not None and result.push.ok, result.push
-    groups = requests.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
+    groups = _wait(lambda: _evaluated_rules(prometheus))
     assert {g["name"] for g in groups} == {"dr-drill", "dr-drill-forecast"}
     assert all(r["health"] == "ok" for g in groups for r in g["rules"]), groups
     alert = _wait(lambda: _firing(prometheus, "DrDrillRtoNearObjective"))[0]
