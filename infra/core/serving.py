@@ -26,11 +26,11 @@ def serve_in_thread(server: socketserver.BaseServer, name: str) -> threading.Thr
     return thread
 
 
-def base_url(server: socketserver.BaseServer | None, what: str) -> str:
+def base_url(server: socketserver.TCPServer | None, what: str) -> str:
     """``http://HOST:PORT`` of a bound ``server``; RuntimeError naming ``what`` if there is none."""
     if server is None:
         raise RuntimeError(f"{what} not started")
-    host, port = server.server_address[:2]  # type: ignore[misc]
+    host, port = server.server_address[:2]
     return f"http://{host!s}:{port}"
 
 
