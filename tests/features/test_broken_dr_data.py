@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.features.broken_dr import check_named, run_examples
+from tests.features.broken_dr import table_tests
 
 __all__: list[str] = []
 
@@ -25,20 +25,5 @@ SEEN = {
 }
 
 
-@pytest.fixture(scope="module")
-def table(tmp_path_factory):
-    """One ``drill run`` of these rows of the feature."""
-    return run_examples(list(SEEN), tmp_path_factory.mktemp("broken-data"))
-
-
-def test_the_feature_run_fails(table):
-    code, _runs = table
-    assert code == 1
-
-
-@pytest.mark.parametrize("breakage", list(SEEN))
-def test_the_drill_fails_naming_the_cause(table, breakage):
-    _code, runs = table
-    check_named(runs[breakage])
-    [end] = [e for e in runs[breakage].events if e["kind"] == "run.finished"]
-    assert SEEN[breakage] in end["reason"], end["reason"]
+table, test_the_feature_run_fails, test_the_drill_fails_naming_the_cause = table_tests(
+    SEEN, "broken-data")
