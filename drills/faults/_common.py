@@ -26,6 +26,7 @@ __all__ = [
     "SETTLED_CALLS",
     "FaultApi",
     "FaultPlane",
+    "OneShot",
     "cache_group_id",
     "plane",
     "primary_db_id",
@@ -179,3 +180,26 @@ class FaultApi:
             raise RevertError(f"fault {self._fault!r} did not settle within "
                               f"{s.step_timeout_s:g}s: {'; '.join(left)}",
                               fault=self._fault)
+
+
+
+class OneShot:
+    """A one-shot fault AWS heals by itself (a failover, a task replacement): nothing to undo.
+
+    Its revert waits (the step timeout at most) until :meth:`_problems`, which reads the
+    state back, finds nothing left; it is active while it finds something.
+    """
+
+    _api: FaultApi
+
+    def revert(self) -> None:
+        """Wait until the service has healed."""
+        self._api.await_settled(self._problems)
+
+    def is_active(self) -> bool:
+        """True while the fault's effect lasts (``_problems`` finds something)."""
+        return bool(self._problems())
+
+    def _problems(self) -> tuple[str, ...]:
+        """What still shows the fault, one phrase each (nothing once healed)."""
+        raise NotImplementedError

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import FaultApi, primary_db_id, require_settings
+from drills.faults._common import FaultApi, OneShot, primary_db_id, require_settings
 from infra.core.actions import ApiCall, FaultEffects
 
 __all__ = ["DatabaseFailure"]
 
 
-class DatabaseFailure:
+class DatabaseFailure(OneShot):
     """The primary database instance fails: Multi-AZ RDS fails over to its standby in the
     other zone (a forced-failover reboot, as FIS's aws:rds:reboot-db-instances does)."""
 
@@ -37,15 +37,8 @@ class DatabaseFailure:
         self._api.call("rds", "reboot_db_instance", DBInstanceIdentifier=self.target,
                        ForceFailover=True)
 
-    def revert(self) -> None:
-        """Wait until the failover has completed."""
-        self._api.await_settled(self._problems)
-
-    def is_active(self) -> bool:
-        """True while the database is not available (the failover still runs)."""
-        return bool(self._problems())
-
     def _problems(self) -> tuple[str, ...]:
+        """The database, while it is not available (the failover still runs)."""
         found = self._api.call("rds", "describe_db_instances",
                                DBInstanceIdentifier=self.target)["DBInstances"][0]
         status = found["DBInstanceStatus"]
