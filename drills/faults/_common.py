@@ -9,7 +9,7 @@ run as FIS experiments (:mod:`drills.faults.fis_templates`) or are refused.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,9 +26,11 @@ __all__ = [
     "SETTLED_CALLS",
     "FaultApi",
     "FaultPlane",
+    "HeldReplication",
     "OneShot",
     "cache_group_id",
     "plane",
+    "positive_seconds",
     "primary_db_id",
     "require_settings",
 ]
@@ -203,3 +205,36 @@ class OneShot:
     def _problems(self) -> tuple[str, ...]:
         """What still shows the fault, one phrase each (nothing once healed)."""
         raise NotImplementedError
+
+
+
+def positive_seconds(seconds: float, what: str, fault: str) -> float:
+    """``seconds`` itself if it is > 0; else FaultInjectionError (``what`` > 0 drill seconds)."""
+    if not seconds > 0:
+        raise FaultInjectionError(f"{what} > 0 drill seconds, got {seconds!r}", fault=fault)
+    return seconds
+
+
+class HeldReplication:
+    """A fault that holds cross-region replication for its ``hold`` (the simulator's control).
+
+    Inject holds it for ``seconds`` (None: until reverted), revert releases it now, and it is
+    active while the hold lasts.
+    """
+
+    name: ClassVar[str]
+    hold: ClassVar[str]
+    seconds: float | None
+    _ctx: FaultContext
+
+    def inject(self) -> None:
+        """Hold replication for the fault's length."""
+        plane(self._ctx, self.name).hold_replication(self.hold, self.seconds)
+
+    def revert(self) -> None:
+        """Release the hold now."""
+        plane(self._ctx, self.name).release_replication(self.hold)
+
+    def is_active(self) -> bool:
+        """True while the hold lasts."""
+        return self.hold in plane(self._ctx, self.name).replication_holds()
