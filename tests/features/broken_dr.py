@@ -25,7 +25,7 @@ from drills.faults.breakages import BREAKAGES
 from drills.journal.runinfo import PROJECT_ROOT
 from tests.drillcli import DRILL_TIMEOUT_S, drill_command, drill_env
 
-__all__ = ["FEATURE", "ROWS", "Outcome", "check_named", "run_examples", "table_tests"]
+__all__ = ["FEATURE", "ROWS", "SEEN", "Outcome", "check_named", "run_examples", "table_tests"]
 
 FEATURE = PROJECT_ROOT / "features" / "broken_dr" / "region_loss_on_a_broken_setup.feature"
 _HEAD, _, _TABLE = FEATURE.read_text(encoding="utf-8").partition("    Examples:\n")
@@ -34,6 +34,18 @@ _LINES = _TABLE.strip("\n").splitlines()
 ROWS: dict[str, str] = dict(
     tuple(cell.strip() for cell in line.strip().strip("|").split("|"))  # type: ignore[misc]
     for line in _LINES[1:])
+# breakage -> what the drill's own failure says, before the likely cause: for a task that
+# cannot start or be reached, what the failed runbook step reports from the data plane.
+SEEN: dict[str, str] = {
+    "dr-task-definition-deleted": "task definition streamflix-dr-dev:1 does not exist",
+    "dr-image-in-primary-registry": "CannotPullContainerError",
+    "dr-listener-deleted": "no listener of load balancer 'sfx-alb-dr-dev' forwards to",
+    "dr-task-port-closed": "admits nothing from the load balancer",
+    "app-record-ttl-too-long": "healthy probes served by us-east-1",
+    "dr-kms-key-disabled": "inaccessible-encryption-credentials",
+    "efs-replication-deleted": "efs: none of",
+    "dr-cache-deleted": "runbook step 'verify-dr-health' failed",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +108,14 @@ def check_named(outcome: Outcome) -> None:
     assert f"{finding}:" in printed, f"{finding} not in the printed summary"
 
 
-def table_tests(seen: dict[str, str], folder: str, reason_starts: str = "") -> tuple[Any, ...]:
-    """A test module's share of the table: its ``table`` fixture and its two tests.
+def table_tests(rows: list[str], folder: str, reason_starts: str = "") -> tuple[Any, ...]:
+    """A test module's share of the table, ``rows``: its ``table`` fixture and its two tests.
 
-    ``seen`` maps each of the module's rows to what the drill's own failure says, before the
-    likely cause; the reason starts with ``reason_starts``. The module binds the three to
-    the names ``table``, ``test_the_feature_run_fails`` and
-    ``test_the_drill_fails_naming_the_cause``.
+    Each row's drill fails saying what :data:`SEEN` has for it, in a reason that starts with
+    ``reason_starts``. The module binds the three to the names ``table``,
+    ``test_the_feature_run_fails`` and ``test_the_drill_fails_naming_the_cause``.
     """
+    seen = {row: SEEN[row] for row in rows}
 
     @pytest.fixture(scope="module")
     def table(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Outcome]]:

@@ -16,14 +16,7 @@ __all__: list[str] = []
 
 pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
 
-# breakage -> what the drill's own failure says, before the likely cause
-SEEN = {
-    "app-record-ttl-too-long": "healthy probes served by us-east-1",
-    "dr-kms-key-disabled": "inaccessible-encryption-credentials",
-    "efs-replication-deleted": "efs: none of",
-    "dr-cache-deleted": "runbook step 'verify-dr-health' failed",
-}
-
 
 table, test_the_feature_run_fails, test_the_drill_fails_naming_the_cause = table_tests(
-    SEEN, "broken-data")
+    ["app-record-ttl-too-long", "dr-kms-key-disabled", "efs-replication-deleted",
+     "dr-cache-deleted"], "broken-data")

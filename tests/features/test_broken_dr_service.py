@@ -15,14 +15,7 @@ __all__: list[str] = []
 
 pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
 
-# breakage -> what the failed runbook step itself reports, from the data plane
-SEEN = {
-    "dr-task-definition-deleted": "task definition streamflix-dr-dev:1 does not exist",
-    "dr-image-in-primary-registry": "CannotPullContainerError",
-    "dr-listener-deleted": "no listener of load balancer 'sfx-alb-dr-dev' forwards to",
-    "dr-task-port-closed": "admits nothing from the load balancer",
-}
-
 
 table, test_the_feature_run_fails, test_the_drill_fails_naming_the_cause = table_tests(
-    SEEN, "broken-service", reason_starts="runbook step ")
+    ["dr-task-definition-deleted", "dr-image-in-primary-registry", "dr-listener-deleted",
+     "dr-task-port-closed"], "broken-service", reason_starts="runbook step ")
