@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from drills.settings.config import Settings
 
 __all__ = [
+    "DB_AVAILABLE",
+    "SERVICE_RUNNING",
     "SETTLED_CALLS",
     "FaultApi",
     "FaultPlane",
@@ -35,15 +37,19 @@ __all__ = [
     "require_settings",
 ]
 
+# The reads that tell a revert the primary database, and its ECS service, have recovered.
+DB_AVAILABLE = ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id} (until available)",
+                       "primary")
+SERVICE_RUNNING = ApiCall("ecs", "DescribeServices",
+                          "{s.primary_cluster}/{s.primary_service} (until running = desired)",
+                          "primary")
 # The reads that tell a revert the primary region has recovered, in order.
 SETTLED_CALLS = (
-    ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id} (until available)",
-            "primary"),
+    DB_AVAILABLE,
     ApiCall("elasticache", "DescribeReplicationGroups",
             "{s.primary_cache_id} (until every node group is available)",
             "primary"),
-    ApiCall("ecs", "DescribeServices",
-            "{s.primary_cluster}/{s.primary_service} (until running = desired)", "primary"),
+    SERVICE_RUNNING,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import FaultApi, OneShot, primary_db_id, require_settings
+from drills.faults._common import DB_AVAILABLE, FaultApi, OneShot, primary_db_id, require_settings
 from infra.core.actions import ApiCall, FaultEffects
 
 __all__ = ["DatabaseFailure"]
@@ -24,9 +24,7 @@ class DatabaseFailure(OneShot):
         inject_calls=(ApiCall("rds", "RebootDBInstance",
                               "{s.primary_db_id} ForceFailover=true",
                               "primary"),),
-        revert_calls=(ApiCall("rds", "DescribeDBInstances",
-                              "{s.primary_db_id} (until available)",
-                              "primary"),))
+        revert_calls=(DB_AVAILABLE,))
 
     def __init__(self, ctx: FaultContext) -> None:
         self._api = FaultApi(ctx, self.name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import FaultApi, OneShot, plane, require_settings
-from infra.core.actions import ApiCall, FaultEffects
+from drills.faults._common import SERVICE_RUNNING, FaultApi, OneShot, plane, require_settings
+from infra.core.actions import FaultEffects
 from infra.core.errors import FaultInjectionError
 
 __all__ = ["EcsTaskCrash"]
@@ -22,9 +22,7 @@ class EcsTaskCrash(OneShot):
         inject="stop running tasks of the primary service, as a crash does; the scheduler "
                "replaces them (image pull, start, first passing ALB health check)",
         revert="nothing to undo (one-shot); wait until the service runs its desired count",
-        revert_calls=(ApiCall("ecs", "DescribeServices",
-                              "{s.primary_cluster}/{s.primary_service} (until running = "
-                              "desired)", "primary"),))
+        revert_calls=(SERVICE_RUNNING,))
 
     def __init__(self, ctx: FaultContext, *, count: int = 1) -> None:
         s = require_settings(ctx, self.name)
