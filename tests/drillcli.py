@@ -13,14 +13,15 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from drills.journal.runinfo import PROJECT_ROOT
 
-__all__ = ["ATTESTATION_SEED", "DB_PASSWORD", "SIGNING_KEY", "DrillRun", "LaunchedDrill",
-           "SharedDrill", "drill_command", "drill_env", "write_attestation_keys"]
+__all__ = ["ATTESTATION_SEED", "DB_PASSWORD", "SIGNING_KEY", "BackgroundDrill", "DrillRun",
+           "LaunchedDrill", "SharedDrill", "drill_command", "drill_env",
+           "write_attestation_keys"]
 
 # Both satisfy the RDS password rules and need no escaping in JSON, CSV or HTML, so a leak
 # shows up as these exact bytes.
@@ -72,6 +73,39 @@ def write_attestation_keys(folder: Path) -> tuple[Path, Path]:
     public.write_bytes(key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     return private, public
+
+
+class BackgroundDrill:
+    """``drill COMMAND --out BASE/runs ARGS`` in the background, in a session of its own, its
+    output (stdout and stderr) in one log file; its run folder and journal as they grow."""
+
+    def __init__(self, base: Path, command: tuple[str, ...], args: tuple[str, ...], *,
+                 env: dict[str, str], log_name: str) -> None:
+        self.runs_dir = base / "runs"
+        self.log = base / log_name
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                drill_command(*command, "--out", str(self.runs_dir), *args), cwd=base,
+                env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+
+    def run_dir(self) -> Path | None:
+        """The run folder, once the drill has made it."""
+        found = sorted(p for p in self.runs_dir.glob("[!.]*") if p.is_dir())
+        return found[0] if found else None
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every complete journal line so far."""
+        run_dir = self.run_dir()
+        path = run_dir / "timeline.jsonl" if run_dir else None
+        if path is None or not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        return [json.loads(line) for line in lines if line.endswith("\n")]
+
+    def output(self) -> str:
+        """What it printed."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
 
 
 class _NotYet(Exception):

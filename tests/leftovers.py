@@ -11,7 +11,7 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["Leftovers", "journal"]
+__all__ = ["Leftovers", "journal", "listening_ports"]
 
 
 def journal(drill: Any) -> list[dict[str, Any]]:
@@ -20,16 +20,27 @@ def journal(drill: Any) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
-def _listening_inodes() -> set[str]:
-    """Inodes of TCP sockets in LISTEN state (any process in this network namespace)."""
-    found = set()
+def _listening() -> list[list[str]]:
+    """The /proc/net/tcp{,6} fields of every TCP socket in LISTEN state (any process in this
+    network namespace)."""
+    found = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table, encoding="ascii") as fh:
             for row in fh.readlines()[1:]:
                 fields = row.split()
                 if fields[3] == "0A":  # TCP_LISTEN
-                    found.add(fields[9])
+                    found.append(fields)
     return found
+
+
+def listening_ports() -> set[int]:
+    """Every TCP port something on this machine listens on."""
+    return {int(fields[1].rsplit(":", 1)[1], 16) for fields in _listening()}
+
+
+def _listening_inodes() -> set[str]:
+    """Inodes of TCP sockets in LISTEN state."""
+    return {fields[9] for fields in _listening()}
 
 
 def _own_socket_inodes() -> set[str]:

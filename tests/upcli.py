@@ -17,7 +17,8 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from tests.drillcli import drill_command, drill_env
+from tests.drillcli import BackgroundDrill, drill_command, drill_env
+from tests.leftovers import listening_ports
 
 __all__ = ["GUIDE", "PROJECT_AWS", "TIMEOUT_S", "UpProcess", "journal", "listening_ports"]
 
@@ -41,45 +42,13 @@ def journal(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
-def listening_ports() -> set[int]:
-    """Every TCP port something on this machine listens on."""
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table, encoding="ascii") as fh:
-            for row in fh.readlines()[1:]:
-                fields = row.split()
-                if fields[3] == "0A":  # TCP_LISTEN
-                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
-
-
-class UpProcess:
+class UpProcess(BackgroundDrill):
     """``drill up ARGS`` in the background, in a session of its own; output to a file."""
 
     def __init__(self, base: Path, *args: str, aws_cli: Path = PROJECT_AWS) -> None:
+        super().__init__(Path(base), ("up",), args, env=drill_env(), log_name="up.log")
         self.aws_cli = Path(aws_cli)
-        self.runs_dir = Path(base) / "runs"
-        self.log = Path(base) / "up.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                drill_command("up", "--out", str(self.runs_dir), *args), cwd=base,
-                env=drill_env(), stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
         self._env: dict[str, str] | None = None
-
-    def run_dir(self) -> Path | None:
-        """The run folder, once the drill has made it."""
-        found = sorted(p for p in self.runs_dir.glob("[!.]*") if p.is_dir())
-        return found[0] if found else None
-
-    def events(self) -> list[dict[str, Any]]:
-        """Every complete journal line so far."""
-        run_dir = self.run_dir()
-        path = run_dir / "timeline.jsonl" if run_dir else None
-        if path is None or not path.exists():
-            return []
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        return [json.loads(line) for line in lines if line.endswith("\n")]
 
     def wait_for(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Poll the journal until an event of ``kind`` with ``fields`` is there; return it."""
@@ -160,7 +129,3 @@ class UpProcess:
         if self.process.poll() is None:
             os.killpg(self.process.pid, 9)
             self.process.wait(timeout=30)
-
-    def output(self) -> str:
-        """What it printed."""
-        return self.log.read_text(encoding="utf-8", errors="replace")

@@ -43,6 +43,19 @@ def _templates_option(command: Callable[..., Any]) -> Callable[..., Any]:
                         "infra/templates/); linted and checked first.")(command)
 
 
+
+def _drill_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """What `drill run` and `drill up` both take: --out, --seed, --latency and --templates."""
+    for option in reversed((
+            click.option("--out", "runs_dir", type=click.Path(path_type=Path), default=None,
+                         help="Folder that receives the run folder (default: runs/)."),
+            click.option("--seed", type=int, default=None, help="Seed of the latency model."),
+            click.option("--latency", multiple=True, metavar="NAME=SECONDS",
+                         help="Override one latency-model figure (drill seconds); repeatable."),
+            _templates_option)):  # listed as --help shows them
+        command = option(command)
+    return command
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(dir_okay=False), envvar="DRILL_CONFIG",
               help="Settings file (TOML). Default: built-in embedded settings.")
@@ -60,12 +73,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--time-scale", type=float, default=None,
               help="Run on the scaled real-time clock at this many drill seconds per real "
                    "second (default: virtual time on the embedded backend).")
-@click.option("--out", "runs_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder that receives the run folder (default: runs/).")
-@click.option("--seed", type=int, default=None, help="Seed of the latency model.")
-@click.option("--latency", multiple=True, metavar="NAME=SECONDS",
-              help="Override one latency-model figure (drill seconds); repeatable.")
-@_templates_option
+@_drill_options
 @click.option("--verbose", "-v", is_flag=True, help="Also show pytest's own output lines.")
 @click.option("--watch", is_flag=True, default=False,
               help="Serve a live dashboard of each drill on 127.0.0.1 (its address is printed).")
@@ -227,22 +235,33 @@ def audit(ctx: click.Context, backend: str | None, environment_suffix: str | Non
         _fail(exc)
 
 
+def _timeout_option(default: float, what: str) -> Callable[..., Any]:
+    """--timeout: real seconds abort, inject and down wait for a running drill."""
+    return click.option("--timeout", "timeout_s", type=float, default=default,
+                        show_default=True, help=what)
+
+
+def _act_on_runs(action: Callable[..., int], runs_dir: Path, run_dir: Path | None,
+                 timeout_s: float) -> None:
+    """Check --timeout, act on the running drill(s) and exit with the action's code."""
+    try:
+        check_real_seconds(("--timeout", timeout_s))
+        sys.exit(action(runs_dir, run_dir, timeout_s=timeout_s, out=out))
+    except DrillError as exc:
+        _fail(exc)
+
+
 @cli.command()
 @click.option("--run", "run_dir", type=click.Path(path_type=Path), default=None,
               help="Run folder of the drill to stop (default: every drill under --runs).")
 @click.option("--runs", "runs_dir", type=click.Path(path_type=Path), default=Path("runs"),
               help="Folder holding the run folders (the drill's --out; default: runs/).")
-@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True,
-              help="Seconds to wait for each drill to revert and exit.")
+@_timeout_option(300.0, "Seconds to wait for each drill to revert and exit.")
 def abort(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     """Stop a running drill from another shell: it reverts its faults and exits 3."""
     from drills.app.safety_commands import abort_runs
 
-    try:
-        check_real_seconds(("--timeout", timeout_s))
-        sys.exit(abort_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
-    except DrillError as exc:
-        _fail(exc)
+    _act_on_runs(abort_runs, runs_dir, run_dir, timeout_s)
 
 
 @cli.command()
@@ -297,12 +316,7 @@ def plan(ctx: click.Context, feature: Path, backend: str | None, endpoint_url: s
 @click.option("--linger", "linger_s", type=click.FloatRange(min=0), default=30.0,
               show_default=True, metavar="SECONDS",
               help="Keep serving this many real seconds after recovery, for the last checks.")
-@click.option("--out", "runs_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder that receives the run folder (default: runs/).")
-@click.option("--seed", type=int, default=None, help="Seed of the latency model.")
-@click.option("--latency", multiple=True, metavar="NAME=SECONDS",
-              help="Override one latency-model figure (drill seconds); repeatable.")
-@_templates_option
+@_drill_options
 @click.option("--empty", is_flag=True, default=False,
               help="Deploy nothing: people run the guide's steps 1-6 themselves.")
 @click.pass_context
@@ -349,32 +363,22 @@ def _up_target_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @_up_target_options
-@click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for the fault to be injected.")
+@_timeout_option(60.0, "Seconds to wait for the fault to be injected.")
 def inject(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     """Lose the primary region now, in a running `drill up --scenario region-loss`."""
     from drills.app.up_command import inject_run
 
-    try:
-        check_real_seconds(("--timeout", timeout_s))
-        sys.exit(inject_run(runs_dir, run_dir, timeout_s=timeout_s, out=out))
-    except DrillError as exc:
-        _fail(exc)
+    _act_on_runs(inject_run, runs_dir, run_dir, timeout_s)
 
 
 @cli.command()
 @_up_target_options
-@click.option("--timeout", "timeout_s", type=float, default=300.0, show_default=True,
-              help="Seconds to wait for it to revert, stop and write its run folder.")
+@_timeout_option(300.0, "Seconds to wait for it to revert, stop and write its run folder.")
 def down(run_dir: Path | None, runs_dir: Path, timeout_s: float) -> None:
     """Stop a running `drill up`: faults reverted, everything stopped, run folder written."""
     from drills.app.up_command import down_runs
 
-    try:
-        check_real_seconds(("--timeout", timeout_s))
-        sys.exit(down_runs(runs_dir, run_dir, timeout_s=timeout_s, out=out))
-    except DrillError as exc:
-        _fail(exc)
+    _act_on_runs(down_runs, runs_dir, run_dir, timeout_s)
 
 
 for _command in (verify, keygen, report, history):  # the run-folder commands

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.core.serving import base_url, serve_in_thread, stop_serving
 from reports.live import DASHBOARD_PAGE, JournalTail
 
 __all__ = ["Dashboard", "follow_runs", "newest_run"]
@@ -121,19 +122,13 @@ class Dashboard:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log on the tty
         self._server = make_server(*self._address, self._app(), threaded=True)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="drill-dashboard", daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._server, "drill-dashboard")
         return self
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT/``."""
-        if self._server is None:
-            raise RuntimeError("dashboard not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        return base_url(self._server, "dashboard") + "/"
 
     def stop(self, grace_s: float = 2.0) -> None:
         """Send every stream what is left, then stop serving; safe to repeat."""
@@ -144,10 +139,7 @@ class Dashboard:
         # Each stream's last read and frame; a tab that stopped reading is not waited for.
         with self._streams_changed:
             self._streams_changed.wait_for(lambda: self._streams == 0, timeout=grace_s)
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        stop_serving(server, self._thread)
         self._thread = None
 
     def __enter__(self) -> Dashboard:

@@ -9,7 +9,7 @@ run as FIS experiments (:mod:`drills.faults.fis_templates`) or are refused.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -23,24 +23,33 @@ if TYPE_CHECKING:
     from drills.settings.config import Settings
 
 __all__ = [
+    "DB_AVAILABLE",
+    "SERVICE_RUNNING",
     "SETTLED_CALLS",
     "FaultApi",
     "FaultPlane",
+    "HeldReplication",
+    "OneShot",
     "cache_group_id",
     "plane",
+    "positive_seconds",
     "primary_db_id",
     "require_settings",
 ]
 
+# The reads that tell a revert the primary database, and its ECS service, have recovered.
+DB_AVAILABLE = ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id} (until available)",
+                       "primary")
+SERVICE_RUNNING = ApiCall("ecs", "DescribeServices",
+                          "{s.primary_cluster}/{s.primary_service} (until running = desired)",
+                          "primary")
 # The reads that tell a revert the primary region has recovered, in order.
 SETTLED_CALLS = (
-    ApiCall("rds", "DescribeDBInstances", "{s.primary_db_id} (until available)",
-            "primary"),
+    DB_AVAILABLE,
     ApiCall("elasticache", "DescribeReplicationGroups",
             "{s.primary_cache_id} (until every node group is available)",
             "primary"),
-    ApiCall("ecs", "DescribeServices",
-            "{s.primary_cluster}/{s.primary_service} (until running = desired)", "primary"),
+    SERVICE_RUNNING,
 )
 
 
@@ -180,3 +189,59 @@ class FaultApi:
             raise RevertError(f"fault {self._fault!r} did not settle within "
                               f"{s.step_timeout_s:g}s: {'; '.join(left)}",
                               fault=self._fault)
+
+
+
+class OneShot:
+    """A one-shot fault AWS heals by itself (a failover, a task replacement): nothing to undo.
+
+    Its revert waits (the step timeout at most) until :meth:`_problems`, which reads the
+    state back, finds nothing left; it is active while it finds something.
+    """
+
+    _api: FaultApi
+
+    def revert(self) -> None:
+        """Wait until the service has healed."""
+        self._api.await_settled(self._problems)
+
+    def is_active(self) -> bool:
+        """True while the fault's effect lasts (``_problems`` finds something)."""
+        return bool(self._problems())
+
+    def _problems(self) -> tuple[str, ...]:
+        """What still shows the fault, one phrase each (nothing once healed)."""
+        raise NotImplementedError
+
+
+
+def positive_seconds(seconds: float, what: str, fault: str) -> float:
+    """``seconds`` itself if it is > 0; else FaultInjectionError (``what`` > 0 drill seconds)."""
+    if not seconds > 0:
+        raise FaultInjectionError(f"{what} > 0 drill seconds, got {seconds!r}", fault=fault)
+    return seconds
+
+
+class HeldReplication:
+    """A fault that holds cross-region replication for its ``hold`` (the simulator's control).
+
+    Inject holds it for ``seconds`` (None: until reverted), revert releases it now, and it is
+    active while the hold lasts.
+    """
+
+    name: ClassVar[str]
+    hold: ClassVar[str]
+    seconds: float | None
+    _ctx: FaultContext
+
+    def inject(self) -> None:
+        """Hold replication for the fault's length."""
+        plane(self._ctx, self.name).hold_replication(self.hold, self.seconds)
+
+    def revert(self) -> None:
+        """Release the hold now."""
+        plane(self._ctx, self.name).release_replication(self.hold)
+
+    def is_active(self) -> bool:
+        """True while the hold lasts."""
+        return self.hold in plane(self._ctx, self.name).replication_holds()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import FaultApi, cache_group_id, require_settings
+from drills.faults._common import FaultApi, OneShot, cache_group_id, require_settings
 from infra.core.actions import ApiCall, FaultEffects
 
 __all__ = ["CacheNodeFailure"]
 
 
-class CacheNodeFailure:
+class CacheNodeFailure(OneShot):
     """The cache's primary node fails: ElastiCache Multi-AZ promotes a replica in another zone
     (ElastiCache's own TestFailover, which replaces the primary as a real failure would)."""
 
@@ -38,15 +38,8 @@ class CacheNodeFailure:
         self._api.call("elasticache", "test_failover",
                        ReplicationGroupId=self.target.split("/")[0], NodeGroupId=self._node_group)
 
-    def revert(self) -> None:
-        """Wait until the failover has completed."""
-        self._api.await_settled(self._problems)
-
-    def is_active(self) -> bool:
-        """True while the node group has no primary taking writes."""
-        return bool(self._problems())
-
     def _problems(self) -> tuple[str, ...]:
+        """The node group, while it has no primary taking writes."""
         group = self._api.call("elasticache", "describe_replication_groups",
                                ReplicationGroupId=self.target.split("/")[0])["ReplicationGroups"][0]
         return tuple(f"cache node group {n['NodeGroupId']} is {n.get('Status')}"

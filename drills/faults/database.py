@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import FaultApi, primary_db_id, require_settings
+from drills.faults._common import DB_AVAILABLE, FaultApi, OneShot, primary_db_id, require_settings
 from infra.core.actions import ApiCall, FaultEffects
 
 __all__ = ["DatabaseFailure"]
 
 
-class DatabaseFailure:
+class DatabaseFailure(OneShot):
     """The primary database instance fails: Multi-AZ RDS fails over to its standby in the
     other zone (a forced-failover reboot, as FIS's aws:rds:reboot-db-instances does)."""
 
@@ -24,9 +24,7 @@ class DatabaseFailure:
         inject_calls=(ApiCall("rds", "RebootDBInstance",
                               "{s.primary_db_id} ForceFailover=true",
                               "primary"),),
-        revert_calls=(ApiCall("rds", "DescribeDBInstances",
-                              "{s.primary_db_id} (until available)",
-                              "primary"),))
+        revert_calls=(DB_AVAILABLE,))
 
     def __init__(self, ctx: FaultContext) -> None:
         self._api = FaultApi(ctx, self.name)
@@ -37,15 +35,8 @@ class DatabaseFailure:
         self._api.call("rds", "reboot_db_instance", DBInstanceIdentifier=self.target,
                        ForceFailover=True)
 
-    def revert(self) -> None:
-        """Wait until the failover has completed."""
-        self._api.await_settled(self._problems)
-
-    def is_active(self) -> bool:
-        """True while the database is not available (the failover still runs)."""
-        return bool(self._problems())
-
     def _problems(self) -> tuple[str, ...]:
+        """The database, while it is not available (the failover still runs)."""
         found = self._api.call("rds", "describe_db_instances",
                                DBInstanceIdentifier=self.target)["DBInstances"][0]
         status = found["DBInstanceStatus"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import plane
+from drills.faults._common import plane, positive_seconds
 from infra.core.actions import FaultEffects
 from infra.core.errors import FaultInjectionError
 
@@ -24,11 +24,8 @@ class DnsChangeSlow:
         revert="restore normal propagation (changes already made keep their time)")
 
     def __init__(self, ctx: FaultContext, *, seconds: float = 300.0) -> None:
-        if not seconds > 0:
-            raise FaultInjectionError(f"a delay is > 0 drill seconds, got {seconds!r}",
-                                      fault=self.name)
         self._ctx = ctx
-        self.seconds = float(seconds)
+        self.seconds = float(positive_seconds(seconds, "a delay is", self.name))
         self.target = "Route 53 record changes"
 
     def inject(self) -> None:

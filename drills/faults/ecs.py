@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import FaultApi, plane, require_settings
-from infra.core.actions import ApiCall, FaultEffects
+from drills.faults._common import SERVICE_RUNNING, FaultApi, OneShot, plane, require_settings
+from infra.core.actions import FaultEffects
 from infra.core.errors import FaultInjectionError
 
 __all__ = ["EcsTaskCrash"]
 
 
-class EcsTaskCrash:
+class EcsTaskCrash(OneShot):
     """Tasks of the primary ECS service crash; the service scheduler starts replacements."""
 
     name: ClassVar[str] = "ecs-task-crash"
@@ -22,9 +22,7 @@ class EcsTaskCrash:
         inject="stop running tasks of the primary service, as a crash does; the scheduler "
                "replaces them (image pull, start, first passing ALB health check)",
         revert="nothing to undo (one-shot); wait until the service runs its desired count",
-        revert_calls=(ApiCall("ecs", "DescribeServices",
-                              "{s.primary_cluster}/{s.primary_service} (until running = "
-                              "desired)", "primary"),))
+        revert_calls=(SERVICE_RUNNING,))
 
     def __init__(self, ctx: FaultContext, *, count: int = 1) -> None:
         s = require_settings(ctx, self.name)
@@ -39,15 +37,8 @@ class EcsTaskCrash:
         """Crash the tasks."""
         plane(self._ctx, self.name).crash_tasks(self._ctx.primary_region, self.count)
 
-    def revert(self) -> None:
-        """Wait until the replacements run."""
-        self._api.await_settled(self._problems)
-
-    def is_active(self) -> bool:
-        """True while the service runs fewer tasks than it wants."""
-        return bool(self._problems())
-
     def _problems(self) -> tuple[str, ...]:
+        """The service, while it runs fewer tasks than it wants."""
         cluster, service = self.target.split("/")
         found = self._api.call("ecs", "describe_services", cluster=cluster,
                                services=[service])["services"]

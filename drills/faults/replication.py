@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drills.faults import FaultContext
-from drills.faults._common import plane
+from drills.faults._common import HeldReplication, positive_seconds
 from infra.core.actions import FaultEffects
-from infra.core.errors import FaultInjectionError
 
 __all__ = ["ReplicationLag"]
 
 
-class ReplicationLag:
+class ReplicationLag(HeldReplication):
     """The DR replica stalls (a long transaction, an overloaded replica): replica lag, and
     with it the data a region loss would cost, grows until the stall ends and it catches up."""
 
     name: ClassVar[str] = "replication-lag"
+    hold: ClassVar[str] = "stalled"
     # Inside the simulator's replication: AWS has no API (and FIS no action) that slows a
     # cross-region read replica down.
     effects: ClassVar[FaultEffects] = FaultEffects(
@@ -26,21 +26,6 @@ class ReplicationLag:
                "are applied, in order, and nothing is lost")
 
     def __init__(self, ctx: FaultContext, *, seconds: float = 120.0) -> None:
-        if not seconds > 0:
-            raise FaultInjectionError(f"a stall lasts > 0 drill seconds, got {seconds!r}",
-                                      fault=self.name)
         self._ctx = ctx
-        self.seconds = float(seconds)
+        self.seconds = float(positive_seconds(seconds, "a stall lasts", self.name))
         self.target = f"{ctx.primary_region} -> {ctx.dr_region} replication"
-
-    def inject(self) -> None:
-        """Stall the replica for the fault's length."""
-        plane(self._ctx, self.name).hold_replication("stalled", self.seconds)
-
-    def revert(self) -> None:
-        """End the stall now."""
-        plane(self._ctx, self.name).release_replication("stalled")
-
-    def is_active(self) -> bool:
-        """True while the replica is stalled."""
-        return "stalled" in plane(self._ctx, self.name).replication_holds()

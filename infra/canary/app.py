@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+from infra.core.serving import base_url, stop_serving
+
 __all__ = [
     "CanaryApp",
     "CanaryServer",
@@ -267,10 +269,7 @@ class CanaryServer:
     @property
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:PORT``."""
-        if self._server is None:
-            raise RuntimeError("canary not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return base_url(self._server, "canary")
 
     @property
     def reachable(self) -> bool:
@@ -287,11 +286,7 @@ class CanaryServer:
         """Stop serving, close the listening socket and join every thread."""
         if self._server is None:
             return
-        self._server.shutdown()
-        self._server.cut_connections()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        stop_serving(self._server, self._thread, cut=self._server.cut_connections)
         self._server, self._thread = None, None
 
     def __enter__(self) -> CanaryServer:

@@ -1,8 +1,8 @@
 """moto as a real HTTP server on 127.0.0.1, started on a free port and stopped cleanly.
 
 The server is moto's own WSGI app and request handler (as ``ThreadedMotoServer`` serves
-them) in a thread of ours that polls for shutdown every 50 ms instead of 500 ms: a drill
-stops its embedded AWS at the end of every run, and the default cost each one half a second.
+them) in a thread of ours that polls for shutdown every 50 ms instead of 500 ms
+(``infra.core.serving``): a drill stops its embedded AWS at the end of every run.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from infra.core.serving import base_url, serve_in_thread
 
 __all__ = ["MotoServer"]
 
@@ -39,19 +41,13 @@ class MotoServer:
         app = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(*self._address, app, True,
                                    request_handler=MotoRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, name="moto-server",
-                                        daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._server, "moto-server")
         return self
 
     @property
     def endpoint_url(self) -> str:
         """Base URL of the running server."""
-        if self._server is None:
-            raise RuntimeError("moto server not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return base_url(self._server, "moto server")
 
     def reset(self) -> None:
         """Drop every resource in every region (moto's ``/moto-api/reset``)."""

@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from infra.core.serving import base_url, serve_in_thread, stop_serving
+
 __all__ = ["AppProxy", "ProxiedRequest"]
 
 log = logging.getLogger(__name__)
@@ -203,27 +205,19 @@ class AppProxy:
         """Bind and serve in a thread; returns once the socket is listening."""
         self._server = _Server(self._address, self._route, self._timeout_s, self._on_request,
                                self._aws)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={
-            "poll_interval": 0.05}, name="drill-proxy", daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._server, "drill-proxy")
         return self
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``, for ``http_proxy``."""
-        if self._server is None:
-            raise RuntimeError("proxy not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return base_url(self._server, "proxy")
 
     def stop(self) -> None:
         """Stop serving, close the listening socket and join the thread; safe to repeat."""
         if self._server is None:
             return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        stop_serving(self._server, self._thread)
         self._server, self._thread = None, None
 
     def __enter__(self) -> AppProxy:

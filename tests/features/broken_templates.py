@@ -20,7 +20,8 @@ from pathlib import Path
 from infra.template_gate import TEMPLATES
 from tests.drillcli import DRILL_TIMEOUT_S, drill_command, drill_env
 
-__all__ = ["DEPLOY", "FAILOVER", "Broken", "Outcome", "drill_on", "drill_on_each"]
+__all__ = ["DEPLOY", "FAILOVER", "Broken", "Outcome", "drill_on", "drill_on_each",
+           "failed_naming"]
 
 PRIMARY, DR = "streamflix-dr-primary.yaml", "streamflix-dr-secondary.yaml"
 
@@ -154,3 +155,11 @@ def drill_on_each(broken: tuple[Broken, ...], tmp: Path, *, time_scale: float,
 
     with ThreadPoolExecutor(max_workers=at_once) as pool:
         return dict(zip((b.name for b in broken), pool.map(one, broken), strict=True))
+
+
+def failed_naming(outcome: Outcome, broken: Broken) -> None:
+    """The drill failed (exit 1, verdict ``failed``), its reason carrying AWS's words."""
+    assert outcome.code == 1, outcome.stdout[-2000:]
+    [end] = [e for e in outcome.events if e["kind"] == "run.finished"]
+    assert (end["verdict"], end["exit_code"]) == ("failed", 1), end
+    assert broken.reason in outcome.reason, (broken.rule, outcome.reason)

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drills.settings.config import Settings, load_settings
 
 __all__ = ["FAULTS", "failed_over_as_truth_says", "recovered_in_region_as_truth_says",
-           "risk_matches_truth", "rto_matches_truth", "stayed_up_as_truth_says", "truth_events"]
+           "risk_matches_truth", "rto_matches_truth", "seeded_settings", "stayed_up_as_truth_says",
+           "truth_events"]
 
 FAULTS = Path(__file__).resolve().parents[2] / "features" / "faults"
 EPS = 1e-6
+
+
+def seeded_settings(time_scale: float) -> Any:
+    """A ``settings`` fixture for a test module: seeded embedded settings at ``time_scale``."""
+
+    @pytest.fixture
+    def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+        """Seeded embedded settings for the fault drills."""
+        return load_settings(overrides={"runs_dir": tmp_path_factory.mktemp("runs"),
+                                        "time_scale": time_scale, "seed": 7})
+
+    return settings
 
 
 def truth_events(drill, kind):

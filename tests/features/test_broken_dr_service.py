@@ -9,36 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.features.broken_dr import check_named, run_examples
+from tests.features.broken_dr import table_tests
 
 __all__: list[str] = []
 
 pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
 
-# breakage -> what the failed runbook step itself reports, from the data plane
-SEEN = {
-    "dr-task-definition-deleted": "task definition streamflix-dr-dev:1 does not exist",
-    "dr-image-in-primary-registry": "CannotPullContainerError",
-    "dr-listener-deleted": "no listener of load balancer 'sfx-alb-dr-dev' forwards to",
-    "dr-task-port-closed": "admits nothing from the load balancer",
-}
 
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory):
-    """One ``drill run`` of these rows of the feature."""
-    return run_examples(list(SEEN), tmp_path_factory.mktemp("broken-service"))
-
-
-def test_the_feature_run_fails(table):
-    code, _runs = table
-    assert code == 1
-
-
-@pytest.mark.parametrize("breakage", list(SEEN))
-def test_the_drill_fails_naming_the_cause(table, breakage):
-    _code, runs = table
-    check_named(runs[breakage])
-    [end] = [e for e in runs[breakage].events if e["kind"] == "run.finished"]
-    assert end["reason"].startswith("runbook step "), end["reason"]
-    assert SEEN[breakage] in end["reason"], end["reason"]
+table, test_the_feature_run_fails, test_the_drill_fails_naming_the_cause = table_tests(
+    ["dr-task-definition-deleted", "dr-image-in-primary-registry", "dr-listener-deleted",
+     "dr-task-port-closed"], "broken-service", reason_starts="runbook step ")

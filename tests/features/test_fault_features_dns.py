@@ -8,8 +8,12 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import scenario
 
-from drills.settings.config import load_settings
-from tests.features.fault_truth import FAULTS, failed_over_as_truth_says, truth_events
+from tests.features.fault_truth import (
+    FAULTS,
+    failed_over_as_truth_says,
+    seeded_settings,
+    truth_events,
+)
 
 __all__: list[str] = []
 
@@ -17,13 +21,7 @@ pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
 
 # As the region-loss accuracy tests: their bounds are in drill seconds at this scale.
 TIME_SCALE = 200.0
-
-
-@pytest.fixture
-def settings(tmp_path_factory):
-    """Seeded embedded settings for the DNS fault drills."""
-    return load_settings(overrides={"runs_dir": tmp_path_factory.mktemp("runs"),
-                                    "time_scale": TIME_SCALE, "seed": 7})
+settings = seeded_settings(TIME_SCALE)
 
 
 @scenario(str(FAULTS / "dns_change_slow.feature"),

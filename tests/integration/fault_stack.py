@@ -24,7 +24,7 @@ from infra.embedded.simulator import RegionSimulator
 from tests.integration.simulator_stack import LATENCY, make_stack
 
 __all__ = ["FAULT_LATENCY", "Snapshot", "eventually", "fault_context", "make_fault_stack",
-           "replicates", "snapshot"]
+           "primary_cache", "primary_database", "replicates", "snapshot"]
 
 # Pinned durations (drill seconds), long enough that a one-shot fault is still in effect when
 # a test reads the state back at 600x (half a real second), short enough to wait out.
@@ -96,12 +96,14 @@ def fault_context(clients, sim, settings) -> FaultContext:
                         settings=settings)
 
 
-def _database(clients, settings):
+def primary_database(clients, settings):
+    """The primary database instance, as RDS describes it."""
     return clients.client("rds", settings.primary_region).describe_db_instances(
         DBInstanceIdentifier=f"streamflix-db-{settings.environment_suffix}")["DBInstances"][0]
 
 
-def _cache(clients, settings):
+def primary_cache(clients, settings):
+    """The primary cache's replication group, as ElastiCache describes it."""
     return clients.client("elasticache", settings.primary_region).describe_replication_groups(
         ReplicationGroupId=f"streamflix-cache-{settings.environment_suffix}",
     )["ReplicationGroups"][0]
@@ -127,7 +129,7 @@ def _app_record(clients, zone_id):
 
 def snapshot(clients, sim, settings, stack) -> Snapshot:
     """Every piece of state a fault may change, read back now."""
-    db, cache = _database(clients, settings), _cache(clients, settings)
+    db, cache = primary_database(clients, settings), primary_cache(clients, settings)
     group = cache["NodeGroups"][0]
     primary = next(m for m in group["NodeGroupMembers"] if m["CurrentRole"] == "primary")
     plane = sim.fault_plane

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -40,7 +40,7 @@ from drills.settings.config import load_settings
 from infra.aws import CallRecord
 from tests.leftovers import Leftovers, journal
 
-__all__ = ["CASES", "HOWS", "run_case"]
+__all__ = ["CASES", "HOWS", "drill_signal_handlers", "matrix_test", "run_case"]
 
 How = Literal["SIGINT", "SIGTERM", "exception"]
 HOWS: tuple[How, ...] = ("SIGINT", "SIGTERM", "exception")
@@ -146,6 +146,19 @@ def run_case(point: str, how: How, tmp_path: Path) -> None:
     leftovers.assert_nothing_running_since(_RunView(run_dir, drills),
                                            reverted=not crashed_revert)
 
+
+
+def matrix_test(how: How) -> Callable[..., None]:
+    """The matrix's test for one way of stopping, for a test module to bind to a ``test_`` name.
+
+    Each way has its own module, so the suite's workers (``--dist loadfile``) share the three.
+    """
+
+    @pytest.mark.parametrize("point", CASES)
+    def test(point: str, tmp_path: Path, drill_signal_handlers: None) -> None:
+        run_case(point, how, tmp_path)
+
+    return test
 
 @dataclass
 class _RunView:

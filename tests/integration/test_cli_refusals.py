@@ -48,43 +48,49 @@ class Case:
     dirs: tuple[str, ...] = ()
 
 
+RUN = ("run", "drill.feature", "--out", "runs")
+
+
+def _with_config(toml: str, expected: str, exit_code: int = 2,
+                 others: dict[str, str] | None = None) -> Case:
+    """``drill --config drill.toml run drill.feature`` with this drill.toml (and ``others``)."""
+    return Case(("--config", "drill.toml", *RUN), expected, exit_code,
+                files={"drill.toml": toml, **(others or {})})
+
+
+def _with_feature(old: str, new: str, expected: str) -> Case:
+    """``drill run drill.feature`` on the region-loss feature with ``old`` written ``new``."""
+    return Case(RUN, expected, files={"drill.feature": FEATURE.replace(old, new)})
+
+
 CASES = {
     "missing-config": Case(("--config", "missing.toml", "run", "drill.feature", "--out", "runs"),
                            "config file 'missing.toml' does not exist"),
-    "bad-toml": Case(("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-                     "is not valid TOML", files={"drill.toml": "time_scale = [\n"}),
-    "unknown-key": Case(("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-                        "time_scal: Extra inputs are not permitted",
-                        files={"drill.toml": "time_scal = 120\n"}),
-    "wrong-type": Case(("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-                       "time_scale: Input should be a valid number",
-                       files={"drill.toml": 'time_scale = "fast"\n'}),
+    "bad-toml": _with_config("time_scale = [\n", "is not valid TOML"),
+    "unknown-key": _with_config("time_scal = 120\n", "time_scal: Extra inputs are not permitted"),
+    "wrong-type": _with_config('time_scale = "fast"\n',
+                               "time_scale: Input should be a valid number"),
     "unknown-feature-path": Case(("run", "features/no_such.feature", "--out", "runs"),
                                  "feature file 'features/no_such.feature' does not exist"),
     "unknown-scenario-name": Case(("run", "moon-loss", "--out", "runs"),
                                   "feature file 'moon-loss' does not exist"),
     "feature-without-scenario": Case(("run", "drill.feature", "--out", "runs"), "has no scenario",
                                      files={"drill.feature": "Feature: Region loss\n"}),
-    "unknown-step": Case(
-        ("run", "drill.feature", "--out", "runs"),
-        "drill.feature:13: no step definition matches And 'the on-call team improvises'",
-        files={"drill.feature": FEATURE.replace("runs the failover runbook", "improvises")}),
+    "unknown-step": _with_feature(
+        "runs the failover runbook", "improvises",
+        "drill.feature:13: no step definition matches And 'the on-call team improvises'"),
     "bad-gherkin": Case(("run", "drill.feature", "--out", "runs"), "is not valid Gherkin: line 5",
                         files={"drill.feature": "Feature: x\n  Scenario: y\n    Given a\n"
                                                 "  | a |\n  | b | c |\n"}),
-    "unknown-region-in-config": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-        "primary_region: 'eu-west-9' is not an AWS region",
-        files={"drill.toml": 'primary_region = "eu-west-9"\n'}),
+    "unknown-region-in-config": _with_config(
+        'primary_region = "eu-west-9"\n', "primary_region: 'eu-west-9' is not an AWS region"),
     "unknown-latency-name": Case(
         ("run", "drill.feature", "--out", "runs", "--latency", "rds_promot=60"),
         "latency: unknown latency name(s) ['rds_promot']"),
-    "scenario-region-differs": Case(
-        ("run", "drill.feature", "--out", "runs"),
+    "scenario-region-differs": _with_feature(
+        "with eu-west-2 as primary", "with eu-west-1 as primary",
         "the scenario names 'eu-west-1' as the primary region but the configuration says "
-        "'eu-west-2'",
-        files={"drill.feature": FEATURE.replace("with eu-west-2 as primary",
-                                                "with eu-west-1 as primary")}),
+        "'eu-west-2'"),
     "stack-does-not-exist": Case(
         ("teardown", "--endpoint-url", "{moto}", "--env", "neverdeployed"),
         "nothing to tear down at {moto}: neither stack 'streamflix-dr-primary-neverdeployed'"),
@@ -106,10 +112,9 @@ CASES = {
         "stack 'streamflix-dr-primary-neverdeployed' does not exist in eu-west-2",
         files={"drill.toml": MOTO_ACCOUNT + 'environment_suffix = "neverdeployed"\n'},
         aws_endpoint=True),
-    "account-not-allowlisted": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-        "account '123456789012' (the embedded backend's) is not in allowed_accounts "
-        "['111122223333']", exit_code=3, files={"drill.toml": AWS_ONLY}),
+    "account-not-allowlisted": _with_config(
+        AWS_ONLY, "account '123456789012' (the embedded backend's) is not in allowed_accounts "
+        "['111122223333']", exit_code=3),
     "out-under-a-file": Case(("run", "drill.feature", "--out", "notes.txt/runs"),
                              "cannot write run folders to 'notes.txt/runs': Not a directory",
                              files={"notes.txt": "a regular file\n"}),
@@ -137,45 +142,32 @@ CASES = {
                         "latency.route53_propagation: Input should be a finite number"),
     "time-scale-inf": Case(("run", "drill.feature", "--out", "runs", "--time-scale", "inf"),
                            "time_scale: Input should be a finite number"),
-    "config-nan-objective": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-        "rto_objective_s: Input should be a finite number (got nan)",
-        files={"drill.toml": "rto_objective_s = nan\n"}),
-    "config-inf-duration": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-        "step_timeout_s: Input should be a finite number (got inf)",
-        files={"drill.toml": "step_timeout_s = inf\n"}),
-    "config-rto-unreachable": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-        "an RTO objective of 25 s cannot be met by construction",
-        files={"drill.toml": "rto_objective_s = 25\n"}),
-    "scenario-rto-inf": Case(
-        ("run", "drill.feature", "--out", "runs"),
-        "the scenario's RTO objective must be a finite number of seconds > 0, got inf",
-        files={"drill.feature": FEATURE.replace("RTO of 900 seconds", "RTO of inf seconds")}),
-    "scenario-rpo-nan": Case(
-        ("run", "drill.feature", "--out", "runs"),
-        "the scenario's RPO objective must be a finite number of seconds >= 0, got nan",
-        files={"drill.feature": FEATURE.replace("RPO of 5 seconds", "RPO of nan seconds")}),
-    "scenario-rto-unreachable": Case(
-        ("run", "drill.feature", "--out", "runs"),
-        "scenario: an RTO objective of 10 s cannot be met by construction",
-        files={"drill.feature": FEATURE.replace("RTO of 900 seconds", "RTO of 10 seconds")}),
-    "scenario-promotion-inf": Case(
-        ("run", "drill.feature", "--out", "runs"),
-        "latency.rds_promote: Input should be a finite number",
-        files={"drill.feature": FEATURE.replace(
-            "    And the StreamFlix warm standby",
-            "    And the replica promotion takes inf seconds\n"
-            "    And the StreamFlix warm standby")}),
-    "signing-key-file-missing": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
-        "signing_key_file: signing key file 'no-such.key' does not exist",
-        files={"drill.toml": 'signing_key_file = "no-such.key"\n'}),
-    "signing-key-file-not-a-key": Case(
-        ("--config", "drill.toml", "run", "drill.feature", "--out", "runs"),
+    "config-nan-objective": _with_config(
+        "rto_objective_s = nan\n", "rto_objective_s: Input should be a finite number (got nan)"),
+    "config-inf-duration": _with_config(
+        "step_timeout_s = inf\n", "step_timeout_s: Input should be a finite number (got inf)"),
+    "config-rto-unreachable": _with_config(
+        "rto_objective_s = 25\n", "an RTO objective of 25 s cannot be met by construction"),
+    "scenario-rto-inf": _with_feature(
+        "RTO of 900 seconds", "RTO of inf seconds",
+        "the scenario's RTO objective must be a finite number of seconds > 0, got inf"),
+    "scenario-rpo-nan": _with_feature(
+        "RPO of 5 seconds", "RPO of nan seconds",
+        "the scenario's RPO objective must be a finite number of seconds >= 0, got nan"),
+    "scenario-rto-unreachable": _with_feature(
+        "RTO of 900 seconds", "RTO of 10 seconds",
+        "scenario: an RTO objective of 10 s cannot be met by construction"),
+    "scenario-promotion-inf": _with_feature(
+        "    And the StreamFlix warm standby",
+        "    And the replica promotion takes inf seconds\n    And the StreamFlix warm standby",
+        "latency.rds_promote: Input should be a finite number"),
+    "signing-key-file-missing": _with_config(
+        'signing_key_file = "no-such.key"\n',
+        "signing_key_file: signing key file 'no-such.key' does not exist"),
+    "signing-key-file-not-a-key": _with_config(
+        'signing_key_file = "notes.txt"\n',
         "signing key file 'notes.txt' is not an unencrypted PEM private key",
-        files={"drill.toml": 'signing_key_file = "notes.txt"\n', "notes.txt": "hello\n"}),
+        others={"notes.txt": "hello\n"}),
     "up-linger-inf": Case(("up", "--linger", "inf", "--out", "runs"),
                           "--linger takes a finite number of real seconds >= 0, got inf"),
     "abort-timeout-nan": Case(("abort", "--runs", "runs", "--timeout", "nan"),

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.interrupt_matrix import CASES, drill_signal_handlers, run_case
+from tests.integration.interrupt_matrix import drill_signal_handlers, matrix_test
 
 __all__: list[str] = []
 
 pytestmark = [pytest.mark.slow, pytest.mark.drill]
-_ = drill_signal_handlers  # a fixture, used by name below
+_ = drill_signal_handlers  # a fixture, requested by name by the test
 
-
-@pytest.mark.parametrize("point", CASES)
-def test_drill_stopped_by_sigint(point, tmp_path, drill_signal_handlers):
-    run_case(point, "SIGINT", tmp_path)
+test_drill_stopped_by_sigint = matrix_test("SIGINT")

@@ -9,19 +9,18 @@ or listening once its process is gone.
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from drills.journal.active import ACTIVE_DIR
 from drills.journal.runinfo import PROJECT_ROOT
-from tests.drillcli import drill_command, drill_env
+from tests.drillcli import BackgroundDrill, drill_command, drill_env
+from tests.leftovers import listening_ports
 
 __all__: list[str] = []
 
@@ -44,32 +43,12 @@ class _NotYet(Exception):
     """The event polled for is not in the journal yet."""
 
 
-class RunningDrill:
+class RunningDrill(BackgroundDrill):
     """``drill run`` in the background, in its own session; output goes to a file."""
 
     def __init__(self, base: Path, feature: Path, env: dict[str, str],
                  run_args: tuple[str, ...] = RUN_ARGS) -> None:
-        self.runs_dir = base / "runs"
-        self.log = base / "drill.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                drill_command("run", str(feature), "--out", str(self.runs_dir), *run_args),
-                cwd=base, env=env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
-
-    def run_dir(self) -> Path | None:
-        """The run folder, once the drill has made it."""
-        found = sorted(p for p in self.runs_dir.glob("[!.]*") if p.is_dir())
-        return found[0] if found else None
-
-    def events(self) -> list[dict[str, Any]]:
-        """Every complete journal line so far."""
-        run_dir = self.run_dir()
-        path = run_dir / "timeline.jsonl" if run_dir else None
-        if path is None or not path.exists():
-            return []
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        return [json.loads(line) for line in lines if line.endswith("\n")]
+        super().__init__(base, ("run", str(feature)), run_args, env=env, log_name="drill.log")
 
     def wait_for(self, point: Point) -> None:
         """Poll the journal until the event marking ``point`` is there."""
@@ -99,10 +78,6 @@ class RunningDrill:
                 self.process.kill()
                 self.process.wait(timeout=30)
 
-    def output(self) -> str:
-        """What the drill printed."""
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
 
 def _session_members(sid: int) -> list[int]:
     """Pids of live processes in session ``sid`` (the drill's children would be there)."""
@@ -115,17 +90,6 @@ def _session_members(sid: int) -> list[int]:
         if int(fields[3]) == sid:
             found.append(int(stat.parent.name))
     return found
-
-
-def _listening_ports() -> set[int]:
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table, encoding="ascii") as fh:
-            for row in fh.readlines()[1:]:
-                fields = row.split()
-                if fields[3] == "0A":  # TCP_LISTEN
-                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
 
 
 def _ports_used(drill: RunningDrill, run_dir: Path) -> set[int]:
@@ -156,7 +120,7 @@ def _assert_reverted_and_gone(drill: RunningDrill, code: int, expected: int) -> 
     assert run_dir is not None
     ports = _ports_used(drill, run_dir)
     assert ports, "found no port the drill listened on"
-    assert not ports & _listening_ports()
+    assert not ports & listening_ports()
     return events
 
 

@@ -25,6 +25,8 @@ from tests.integration.fault_stack import (  # noqa: F401  (fixtures)
     fault_settings,
     fault_sim,
     fault_stack,
+    primary_cache,
+    primary_database,
     shared_clients,
 )
 from tests.integration.simulator_stack import upsert_app_record
@@ -32,15 +34,8 @@ from tests.integration.simulator_stack import upsert_app_record
 __all__: list[str] = []
 
 
-def _db(clients, settings):
-    return clients.client("rds", settings.primary_region).describe_db_instances(
-        DBInstanceIdentifier=f"streamflix-db-{settings.environment_suffix}")["DBInstances"][0]
-
-
 def _group(clients, settings):
-    return clients.client("elasticache", settings.primary_region).describe_replication_groups(
-        ReplicationGroupId=f"streamflix-cache-{settings.environment_suffix}",
-    )["ReplicationGroups"][0]["NodeGroups"][0]
+    return primary_cache(clients, settings)["NodeGroups"][0]
 
 
 def _truth(sim, transition):
@@ -51,11 +46,11 @@ def _truth(sim, transition):
 def test_forced_failover_reboots_for_the_modelled_time_onto_the_standby(
         clients, fault_sim, fault_settings):
     rds = clients.client("rds", fault_settings.primary_region)
-    before = _db(clients, fault_settings)
+    before = primary_database(clients, fault_settings)
     rds.reboot_db_instance(DBInstanceIdentifier=before["DBInstanceIdentifier"],
                            ForceFailover=True)
-    assert _db(clients, fault_settings)["DBInstanceStatus"] == "rebooting"
-    after = eventually(lambda: (d := _db(clients, fault_settings))["DBInstanceStatus"]
+    assert primary_database(clients, fault_settings)["DBInstanceStatus"] == "rebooting"
+    after = eventually(lambda: (d := primary_database(clients, fault_settings))["DBInstanceStatus"]
                        == "available" and d)
     assert (after["AvailabilityZone"], after["SecondaryAvailabilityZone"]) == (
         "eu-west-2b", before["AvailabilityZone"])

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
+from bench.determinism import busy_host as burning_cores
 from drills.run.scenario import region_loss
 from drills.runbooks.executor import RunbookContext, RunbookStep
 from drills.settings.config import load_settings
@@ -32,13 +31,8 @@ SEED = 4
 @pytest.fixture
 def busy_host() -> Iterator[None]:
     """Two CPU-burning processes for the length of the test; always stopped."""
-    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
-    try:
+    with burning_cores(2):
         yield
-    finally:
-        for burner in burners:
-            burner.kill()
-            burner.wait()
 
 
 def _figures(drill) -> dict:

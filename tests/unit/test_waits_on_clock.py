@@ -23,20 +23,17 @@ ALLOWED = {
         "retries of one AWS call; its backoff sleep is the policy's sleep (the drill's clock)",
     ("infra/canary/app.py", "self._ready.wait"):
         "waits for a real HTTP server to bind, before any drill time exists",
-    ("infra/canary/app.py", "self._thread.join"):
-        "joins a real HTTP server's thread, which never waits on drill time",
     ("infra/canary/app.py", "threading.Thread"):
         "a real HTTP server's thread: it answers requests and never waits on drill time",
     ("infra/canary/__main__.py", "done.wait"):
         "the canary as a process of its own (aws backend), serving until signalled",
-    ("infra/embedded/moto_server.py", "threading.Thread"):
-        "moto's HTTP server thread: it answers requests and never waits on drill time",
+    ("infra/core/serving.py", "threading.Thread"):
+        "a loopback HTTP server's thread (moto, the proxy, the dashboard): it answers "
+        "requests and never waits on drill time",
+    ("infra/core/serving.py", "thread.join"):
+        "joins a loopback HTTP server's thread after shutdown()",
     ("infra/embedded/moto_server.py", "self._thread.join"):
         "joins moto's server thread after shutdown()",
-    ("infra/embedded/proxy.py", "threading.Thread"):
-        "the drill up proxy's HTTP server thread: it never waits on drill time",
-    ("infra/embedded/proxy.py", "self._thread.join"):
-        "joins the proxy's server thread after shutdown()",
     ("infra/retry.py", "sleep"):
         "run_waiter's pause between polls: the sleep it is given (the drill's clock)",
     ("drills/measure/probes.py", "self.wait_for"):
@@ -45,14 +42,10 @@ ALLOWED = {
         "drill up only (scaled clock): lingers real seconds for people's last checks",
     ("drills/rehearsal/session.py", "forever.wait"):
         "drill up only (scaled clock): serves until people press Ctrl-C",
-    ("drills/app/dashboard.py", "threading.Thread"):
-        "the live dashboard's HTTP server thread: it tails journals for a browser, in real time",
     ("drills/app/dashboard.py", "self._stopping.wait"):
         "a dashboard stream's pause between journal reads: a browser's pace, not a drill's",
     ("drills/app/dashboard.py", "self._streams_changed.wait_for"):
         "the dashboard's stop gives open browser streams real seconds to send their last frame",
-    ("drills/app/dashboard.py", "self._thread.join"):
-        "joins the dashboard's server thread after shutdown()",
     ("drills/rehearsal/up_world.py", "tick.wait"):
         "drill up --empty only (scaled clock): people deploy by hand, checked every real second",
     ("drills/rehearsal/session.py", "trigger.wait"):

@@ -9,10 +9,11 @@ of each rule, and a unit test keeps the two in step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
-__all__ = ["Rule", "catalogue", "constraint", "refuse", "rule"]
+__all__ = ["Rule", "catalogue", "constraint", "refuse", "rule", "wrap_methods"]
 
 _CATALOGUE: dict[str, Rule] = {}
 
@@ -62,3 +63,13 @@ def constraint(value: object, field: str, low: int | None = None,
         return None
     return (f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
             f"constraint: Member must have value {bound}")
+
+
+def wrap_methods(owner: type, **wrappers: Callable[[Callable[..., Any]], Callable[..., Any]]
+                 ) -> None:
+    """Replace each named method of moto's ``owner`` by its wrapper around moto's own.
+
+    This is how a ``rules_*`` extension's ``apply()`` puts its checks where AWS makes them.
+    """
+    for name, wrapper in wrappers.items():
+        setattr(owner, name, wrapper(getattr(owner, name)))

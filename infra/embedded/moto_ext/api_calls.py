@@ -15,7 +15,6 @@ requests are served as stock moto serves them.
 from __future__ import annotations
 
 import re
-import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -25,12 +24,12 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 
 from infra.aws import DRILL_USER_AGENT
+from infra.embedded.moto_ext._one_active import OneActive
 
 __all__ = ["ApiCall", "ApiOutcome", "CallObserver", "apply", "error_code", "observe", "unobserve"]
 
 _stock_call_action = BaseResponse.call_action
-_lock = threading.Lock()
-_observer: CallObserver | None = None
+_observer: OneActive[CallObserver] = OneActive("API call observer")
 
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 _JSON_TYPE = re.compile(rb'"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"')
@@ -77,24 +76,12 @@ class CallObserver(Protocol):
 
 def observe(observer: CallObserver) -> None:
     """Make ``observer`` the one that sees people's calls; only one may be active."""
-    global _observer
-    with _lock:
-        if _observer is not None and _observer is not observer:
-            raise RuntimeError("another API call observer is already active in this process")
-        _observer = observer
+    _observer.take(observer)
 
 
 def unobserve(observer: CallObserver) -> None:
     """Undo :func:`observe` for ``observer`` (no-op if another one is active)."""
-    global _observer
-    with _lock:
-        if _observer is observer:
-            _observer = None
-
-
-def _active() -> CallObserver | None:
-    with _lock:
-        return _observer
+    _observer.release(observer)
 
 
 def error_code(body: Any) -> str | None:
@@ -121,7 +108,7 @@ def _refuse(response: BaseResponse, message: str) -> Any:
 
 
 def _call_action(self: BaseResponse) -> Any:
-    observer = _active()
+    observer = _observer.get()
     agent = str(self.headers.get("User-Agent", "") or "")
     if observer is None or DRILL_USER_AGENT in agent:
         return _stock_call_action(self)

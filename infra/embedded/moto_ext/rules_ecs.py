@@ -19,7 +19,7 @@ from moto.backends import get_backend
 from moto.ecs.exceptions import EcsClientException, InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, TaskDefinition
 
-from infra.embedded.moto_ext._rules import constraint, refuse, rule
+from infra.embedded.moto_ext._rules import constraint, refuse, rule, wrap_methods
 
 __all__ = ["FARGATE_SIZES", "apply", "fargate_size_ok"]
 
@@ -247,9 +247,7 @@ def _updating(inner: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply() -> None:
     """Check ECS's rules before moto registers a task definition or creates a service."""
-    backend = EC2ContainerServiceBackend
-    backend.register_task_definition = _registering(backend.register_task_definition)  # type: ignore[method-assign]
-    backend.create_service = _creating(backend.create_service)  # type: ignore[method-assign]
-    backend.update_service = _updating(backend.update_service)  # type: ignore[method-assign]
+    wrap_methods(EC2ContainerServiceBackend, register_task_definition=_registering,
+                 create_service=_creating, update_service=_updating)
 
 

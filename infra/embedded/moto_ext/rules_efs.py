@@ -17,7 +17,7 @@ from typing import Any
 from moto.efs.exceptions import EFSError
 from moto.efs.models import EFSBackend, efs_backends
 
-from infra.embedded.moto_ext._rules import refuse, rule
+from infra.embedded.moto_ext._rules import refuse, rule, wrap_methods
 
 __all__ = ["apply"]
 
@@ -96,6 +96,5 @@ def _mounting(inner: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply() -> None:
     """Check EFS's rules before a replication configuration or mount target is made."""
-    EFSBackend.create_replication_configuration = _replicating(  # type: ignore[attr-defined]
-        EFSBackend.create_replication_configuration)  # type: ignore[attr-defined]
-    EFSBackend.create_mount_target = _mounting(EFSBackend.create_mount_target)  # type: ignore[method-assign]
+    wrap_methods(EFSBackend, create_replication_configuration=_replicating,
+                 create_mount_target=_mounting)

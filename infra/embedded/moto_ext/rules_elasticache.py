@@ -20,7 +20,7 @@ from moto.elasticache.exceptions import (
 from moto.elasticache.models import ElastiCacheBackend
 
 from infra.embedded import wiring
-from infra.embedded.moto_ext._rules import refuse, rule
+from infra.embedded.moto_ext._rules import refuse, rule, wrap_methods
 
 __all__ = ["apply"]
 
@@ -96,5 +96,4 @@ def _creating(inner: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply() -> None:
     """Check ElastiCache's rules before moto creates a replication group."""
-    backend = ElastiCacheBackend
-    backend.create_replication_group = _creating(backend.create_replication_group)  # type: ignore[method-assign]
+    wrap_methods(ElastiCacheBackend, create_replication_group=_creating)

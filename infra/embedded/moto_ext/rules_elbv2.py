@@ -21,7 +21,7 @@ from moto.elbv2.exceptions import (
 )
 from moto.elbv2.models import ELBv2Backend
 
-from infra.embedded.moto_ext._rules import constraint, refuse, rule
+from infra.embedded.moto_ext._rules import constraint, refuse, rule, wrap_methods
 
 __all__ = ["apply"]
 
@@ -135,7 +135,5 @@ def _creating_listener(inner: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply() -> None:
     """Check ELB's rules before moto creates a load balancer, target group or listener."""
-    backend = ELBv2Backend
-    backend.create_load_balancer = _creating_lb(backend.create_load_balancer)  # type: ignore[method-assign]
-    backend.create_target_group = _creating_tg(backend.create_target_group)  # type: ignore[method-assign]
-    backend.create_listener = _creating_listener(backend.create_listener)  # type: ignore[method-assign]
+    wrap_methods(ELBv2Backend, create_load_balancer=_creating_lb,
+                 create_target_group=_creating_tg, create_listener=_creating_listener)

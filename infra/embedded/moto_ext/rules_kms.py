@@ -18,7 +18,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
 from moto.kms.models import KmsBackend
 
-from infra.embedded.moto_ext._rules import constraint, refuse, rule
+from infra.embedded.moto_ext._rules import constraint, refuse, rule, wrap_methods
 
 __all__ = ["apply"]
 
@@ -82,8 +82,5 @@ def _scheduling(inner: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply() -> None:
     """Refuse what KMS refuses for keys that are not Enabled, and bad deletion windows."""
-    KmsBackend.encrypt = _using(KmsBackend.encrypt)  # type: ignore[method-assign]
-    KmsBackend.generate_data_key = _using(KmsBackend.generate_data_key)  # type: ignore[method-assign]
-    KmsBackend.decrypt = _decrypting(KmsBackend.decrypt)  # type: ignore[method-assign]
-    KmsBackend.enable_key = _enabling(KmsBackend.enable_key)  # type: ignore[method-assign]
-    KmsBackend.schedule_key_deletion = _scheduling(KmsBackend.schedule_key_deletion)  # type: ignore[method-assign]
+    wrap_methods(KmsBackend, encrypt=_using, generate_data_key=_using, decrypt=_decrypting,
+                 enable_key=_enabling, schedule_key_deletion=_scheduling)

@@ -24,7 +24,7 @@ from moto.rds.models import DBInstance, RDSBackend
 from moto.rds.responses import RDSResponse
 
 from infra.embedded import wiring
-from infra.embedded.moto_ext._rules import refuse, rule
+from infra.embedded.moto_ext._rules import refuse, rule, wrap_methods
 
 __all__ = ["apply"]
 
@@ -178,8 +178,7 @@ def _deleting(inner: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply() -> None:
     """Check RDS's rules before moto creates an instance, a replica or a subnet group."""
-    RDSBackend.create_db_instance = _creating(RDSBackend.create_db_instance)  # type: ignore[method-assign]
-    RDSBackend.create_db_instance_read_replica = _creating_replica(  # type: ignore[method-assign]
-        RDSBackend.create_db_instance_read_replica)
-    RDSBackend.create_subnet_group = _creating_subnet_group(RDSBackend.create_subnet_group)  # type: ignore[method-assign]
-    RDSResponse.delete_db_instance = _deleting(RDSResponse.delete_db_instance)  # type: ignore[method-assign]
+    wrap_methods(RDSBackend, create_db_instance=_creating,
+                 create_db_instance_read_replica=_creating_replica,
+                 create_subnet_group=_creating_subnet_group)
+    wrap_methods(RDSResponse, delete_db_instance=_deleting)

@@ -13,13 +13,13 @@ behaviour, so the extensions never leave a resource stuck in a transient state.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from infra.core.clock import Clock
 from infra.embedded.latency import LatencyModel, Transition
+from infra.embedded.moto_ext._one_active import OneActive
 from infra.embedded.scheduler import Scheduler
 
 __all__ = [
@@ -37,8 +37,7 @@ __all__ = [
     "task_start_problems",
 ]
 
-_lock = threading.Lock()
-_active: TransitionContext | None = None
+_active: OneActive[TransitionContext] = OneActive("simulator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,25 +89,17 @@ class TransitionContext:
 
 def activate(context: TransitionContext) -> None:
     """Make ``context`` the one the moto patches use; only one may be active."""
-    global _active
-    with _lock:
-        if _active is not None and _active is not context:
-            raise RuntimeError("another simulator is already active in this process")
-        _active = context
+    _active.take(context)
 
 
 def deactivate(context: TransitionContext) -> None:
     """Undo :func:`activate` for ``context`` (no-op if another one is active)."""
-    global _active
-    with _lock:
-        if _active is context:
-            _active = None
+    _active.release(context)
 
 
 def active() -> TransitionContext | None:
     """The active context, if a simulator is running."""
-    with _lock:
-        return _active
+    return _active.get()
 
 
 def notify(event: TransitionEvent) -> None:
