@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    return drill_on_each(DEPLOY, tmp_path_factory.mktemp("broken-deploy"), time_scale=400)
+    return drill_on_each(DEPLOY, tmp_path_factory.mktemp("broken-deploy"))
 
 
 @pytest.mark.parametrize("broken", DEPLOY, ids=[b.name for b in DEPLOY])

@@ -22,12 +22,12 @@ pytestmark = pytest.mark.slow  # see tests/conftest.py: long modules start first
 @pytest.fixture(scope="module")
 def healthy(tmp_path_factory):
     """The project's own templates through the same command: run alone, it must pass."""
-    return drill_on(TEMPLATES, tmp_path_factory.mktemp("healthy") / "runs", time_scale=400)
+    return drill_on(TEMPLATES, tmp_path_factory.mktemp("healthy") / "runs")
 
 
 @pytest.fixture(scope="module")
 def outcomes(healthy, tmp_path_factory):
-    return drill_on_each(FAILOVER, tmp_path_factory.mktemp("broken-failover"), time_scale=400)
+    return drill_on_each(FAILOVER, tmp_path_factory.mktemp("broken-failover"))
 
 
 def test_the_healthy_templates_pass(healthy):
