@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from drills.app.folder_cli import history, keygen, report, verify
-from drills.app.terminal import err, out
+from drills.app.terminal import err, finish, out
 from drills.app.terminal import fail as _fail
 from drills.safety.interrupts import install_handlers
 from drills.settings.config import Settings, check_real_seconds, load_settings
@@ -387,7 +387,12 @@ for _command in (verify, keygen, report, history):  # the run-folder commands
 
 def main() -> None:
     """Entry point of the ``drill`` command."""
-    cli(prog_name="drill")
+    try:
+        cli(prog_name="drill")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    finish(code)
 
 
 if __name__ == "__main__":
