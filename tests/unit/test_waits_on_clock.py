@@ -48,6 +48,8 @@ ALLOWED = {
         "the dashboard's stop gives open browser streams real seconds to send their last frame",
     ("drills/rehearsal/up_world.py", "tick.wait"):
         "drill up --empty only (scaled clock): people deploy by hand, checked every real second",
+    ("drills/app/terminal.py", "thread.join"):
+        "the CLI's exit waits for other threads as the interpreter's own exit would",
     ("drills/rehearsal/session.py", "trigger.wait"):
         "drill up only (scaled clock): people press Enter in real time (InjectTrigger)",
 }
