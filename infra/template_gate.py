@@ -16,8 +16,9 @@ and for cfn-lint the rule id, resource and message. cfn-lint's warnings come bac
 The result is cached per file contents and regions, so every command may call
 :func:`check_templates` before it deploys without linting twice; cfn-lint's findings are
 also kept on disk (:func:`lint_cache_dir`), keyed by cfn-lint's version, the rules
-configuration, the region, the path and the template's bytes, so a new process does not lint
-an unchanged template again (3 s a run).
+configuration, the region and the template's bytes, so a new process does not lint an
+unchanged template again (3 s a run), wherever the file is (each finding names the file
+linted, whose path is filled in on reading).
 """
 
 from __future__ import annotations
@@ -189,19 +190,21 @@ def _findings(path: Path, region: str) -> list[LintFinding]:
     """Every cfn-lint finding for ``path`` in ``region``: from the disk cache, or linted."""
     from cfnlint.version import __version__
 
-    key = hashlib.sha256("\0".join((__version__, region, str(path))).encode())
+    key = hashlib.sha256("\0".join((__version__, region)).encode())
     key.update(LINT_CONFIG.read_bytes())
     key.update(path.read_bytes())
     cached = lint_cache_dir() / f"{key.hexdigest()}.json"
     try:
-        return [LintFinding(**f) for f in json.loads(cached.read_text(encoding="utf-8"))]
+        return [LintFinding(**{**f, "file": str(path)})
+                for f in json.loads(cached.read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError):
         pass  # not cached yet (or unreadable): lint it
     found = _run_cfn_lint(path, region)
     try:  # best effort: a read-only home only costs the next run its lint
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps([dataclasses.asdict(f) for f in found]), encoding="utf-8")
+        partial.write_text(json.dumps([{**dataclasses.asdict(f), "file": ""} for f in found]),
+                           encoding="utf-8")
         os.replace(partial, cached)
     except OSError:
         pass

@@ -73,3 +73,9 @@ def test_lint_findings_are_kept_on_disk_and_an_edited_template_is_linted_again(t
             check_templates(settings)
         _checked.cache_clear()
     assert len(list(cache.rglob("*.json"))) == 3
+    # The same bytes elsewhere: read from the disk, and the finding names the file linted.
+    moved = shutil.copytree(tmp_path / "lib", tmp_path / "elsewhere")
+    with pytest.raises(ConfigError, match="E3047") as refused:
+        check_templates(load_settings(overrides={"templates_dir": moved}))
+    assert str(moved / f"{DR}.yaml") in str(refused.value)
+    assert len(list(cache.rglob("*.json"))) == 3
