@@ -30,7 +30,7 @@ __all__: list[str] = []
 pytestmark = [pytest.mark.slow, pytest.mark.drill]
 
 FEATURE = PROJECT_ROOT / "features" / "forecasts" / "runbooks.feature"
-DRAWS, SEED = 4, 20261207
+DRAWS, SEED = 3, 20261207
 TIMEOUT_S = 900
 
 
@@ -49,7 +49,7 @@ def env() -> dict[str, str]:
 
 
 def forecast_cli(out: Path, *args: str, feature: Path = FEATURE) -> subprocess.CompletedProcess:
-    """``drill forecast FEATURE --draws 4 --seed S --jobs 2 --out OUT`` as a subprocess."""
+    """``drill forecast FEATURE --draws N --seed S --jobs 2 --out OUT`` as a subprocess."""
     return subprocess.run(
         drill_command("forecast", str(feature), "--draws", str(DRAWS), "--seed", str(SEED),
                       "--jobs", "2", "--out", str(out), *args),
