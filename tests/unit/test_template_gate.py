@@ -64,7 +64,7 @@ def test_lint_findings_are_kept_on_disk_and_an_edited_template_is_linted_again(t
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     settings = _copy(tmp_path)
     check_templates(settings)
-    assert len(list(cache.rglob("*.json"))) == 2  # one per template and region
+    assert len(list(cache.rglob("*.lint.json"))) == 2  # one per template and region
     dr = tmp_path / "lib" / f"{DR}.yaml"
     dr.write_text(dr.read_text(encoding="utf-8").replace('Memory: "512"', 'Memory: "4096"'),
                   encoding="utf-8")
@@ -72,10 +72,10 @@ def test_lint_findings_are_kept_on_disk_and_an_edited_template_is_linted_again(t
         with pytest.raises(ConfigError, match="E3047"):
             check_templates(settings)
         _checked.cache_clear()
-    assert len(list(cache.rglob("*.json"))) == 3
+    assert len(list(cache.rglob("*.lint.json"))) == 3
     # The same bytes elsewhere: read from the disk, and the finding names the file linted.
     moved = shutil.copytree(tmp_path / "lib", tmp_path / "elsewhere")
     with pytest.raises(ConfigError, match="E3047") as refused:
         check_templates(load_settings(overrides={"templates_dir": moved}))
     assert str(moved / f"{DR}.yaml") in str(refused.value)
-    assert len(list(cache.rglob("*.json"))) == 3
+    assert len(list(cache.rglob("*.lint.json"))) == 3
