@@ -16,17 +16,21 @@ their first call after it; if none, the moment it came back).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from drills.measure.rto_rpo import tail_healthy
 from drills.run import failback_phases as failback
+
+if TYPE_CHECKING:
+    from drills.rehearsal.operator import OperatorJournal
+    from drills.run.engine import Drill
 
 __all__ = ["FAILBACK_WAIT_REAL_S", "failback_by_hand"]
 
 FAILBACK_WAIT_REAL_S = 24 * 3600.0  # how long the run waits for people (real seconds)
 
 
-def _freeze_at(journal: Any, dr_region: str, back_at: float) -> float:
+def _freeze_at(journal: OperatorJournal, dr_region: str, back_at: float) -> float:
     scaled = journal.first_call_since(back_at, service="ecs", operation="UpdateService",
                                       region=dr_region)
     if scaled is not None:
@@ -35,7 +39,8 @@ def _freeze_at(journal: Any, dr_region: str, back_at: float) -> float:
     return back_at if first is None else float(first)
 
 
-def failback_by_hand(drill: Any, journal: Any, progress: Callable[[str], None]) -> None:
+def failback_by_hand(drill: Drill, journal: OperatorJournal,
+                     progress: Callable[[str], None]) -> None:
     """The failover by the drill, then the primary back and the failback people make."""
     s = drill.settings
     drill.detect()
@@ -53,6 +58,7 @@ def failback_by_hand(drill: Any, journal: Any, progress: Callable[[str], None]) 
              "(docs/rehearsal.md, \"Failback by hand\")")
     n = s.recovery_consecutive
     with drill.phase("failback-by-hand"):
+        assert drill.prober is not None  # the failover before it probed
         drill.prober.wait_for(lambda xs: tail_healthy(xs, n, s.primary_region),
                               timeout_s=drill.clock.drill(FAILBACK_WAIT_REAL_S))
     measured = failback.measure_failback(drill, s.primary_region,

@@ -26,12 +26,16 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drills.rehearsal.operator import OperatorJournal
 from drills.safety.interrupts import held_signals
 from infra.aws import TEST_CREDENTIALS
 from infra.core.errors import ConfigError, DeployError
+
+if TYPE_CHECKING:
+    from drills.run.engine import Drill
+    from infra.deploy import Deployment
 
 __all__ = ["AWS_CA_FILE", "AWS_CONFIG_FILE", "AWS_MODELS_DIR", "ENV_FILE", "GUIDE_TEMPLATES",
            "UpReady", "await_people_deploy", "env_script", "serving"]
@@ -136,14 +140,17 @@ def _write_files(run_dir: Path, settings: Any, ca: Any) -> None:
 
 
 @contextlib.contextmanager
-def serving(drill: Any, scenario: str | None,
+def serving(drill: Drill, scenario: str | None,
             progress: Callable[[str], None]) -> Iterator[tuple[OperatorJournal, UpReady]]:
     """Proxy, operator journal, env.sh and its files, for as long as people use the world."""
+    from drills.run.backends import EmbeddedBackend
     from infra.embedded.moto_ext import api_calls
     from infra.embedded.proxy import AppProxy
     from infra.embedded.world_ca import WorldCA
 
     backend, s = drill.backend, drill.settings
+    # drill up runs on the embedded backend only (the CLI refuses the aws one)
+    assert isinstance(backend, EmbeddedBackend) and backend.moto is not None
     journal = OperatorJournal(drill.timeline, drill.clock,
                               lost_regions=lambda: backend.clients.lost_regions,
                               progress=progress)
@@ -171,7 +178,7 @@ def serving(drill: Any, scenario: str | None,
             shutil.rmtree(private, ignore_errors=True)
 
 
-def _replicating(drill: Any, deployment: Any) -> bool:
+def _replicating(drill: Drill, deployment: Deployment) -> bool:
     from infra.deploy_common import AwsCalls, optional
 
     aws, s = AwsCalls(drill.settings, drill.backend.clients, None, None), drill.settings
@@ -181,7 +188,7 @@ def _replicating(drill: Any, deployment: Any) -> bool:
                for r in found for d in r["Destinations"])
 
 
-def _deployment_or_why(drill: Any) -> tuple[Any, str]:
+def _deployment_or_why(drill: Drill) -> tuple[Deployment | None, str]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from infra.deploy import find_deployment
@@ -219,7 +226,7 @@ def _guide_steps(journal: OperatorJournal, settings: Any, end: float) -> list[di
             for i, (at, step) in enumerate(starts)]
 
 
-def await_people_deploy(drill: Any, journal: OperatorJournal,
+def await_people_deploy(drill: Drill, journal: OperatorJournal,
                         progress: Callable[[str], None]) -> Any:
     """Wait (until stopped) for people to run the guide's steps 1-6; the deployment found.
 
