@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 
 from drills.journal.runinfo import PROJECT_ROOT
 from drills.settings.config import EMBEDDED_ACCOUNT, Settings
+from infra.embedded.latency import Transition  # every name the latency model draws
 
 __all__ = ["BEGIN", "END", "MEANINGS", "PAGE", "settings_table", "write_table"]
 
@@ -86,9 +87,8 @@ MEANINGS: dict[str, str] = {
     "seed": "Seed of the embedded latency model and of `api_error_rate`; unset: drawn per run "
             "and journaled, so the run can be repeated. CLI: `--seed`.",
     "latency": "Fixed durations (drill seconds) for embedded AWS transitions, by name, instead "
-               "of the model's draws: `rds_promote`, `fargate_start`, `alb_target_healthy`, "
-               "`route53_propagation`, `route53_health_detect`, `replication_lag`, `efs_sync`, "
-               "`rds_create_replica`. CLI: `--latency NAME=SECONDS` (repeatable).",
+               "of the model's draws: " + ", ".join(f"`{t.value}`" for t in Transition)
+               + ". CLI: `--latency NAME=SECONDS` (repeatable).",
     "runs_dir": "Folder that receives one run folder per drill; it must be writable, which "
                 "`drill run` checks before anything starts. CLI: `--out`.",
     "templates_dir": "Folder holding the stacks' templates `streamflix-dr-primary.yaml` and "
