@@ -30,12 +30,7 @@ from drills.measure import store_rpo as stores
 from drills.measure.context import Backend, RunContext, started
 from drills.measure.probes import MarkerWriter, Prober, http_session, written_markers
 from drills.measure.results import DrillResult, Objectives
-from drills.measure.rto_rpo import (
-    failures_since,
-    measure_rpo,
-    measure_rto,
-    tail_healthy,
-)
+from drills.measure.rto_rpo import failures_since, measure_rpo, measure_rto, tail_healthy
 from drills.runbooks.executor import RunbookStep, execute, runbook_context
 from drills.runbooks.failover import failover_steps
 from drills.safety.interrupts import Interrupted, claim_sigterm, held_signals, signal_name
@@ -123,8 +118,10 @@ class Drill:
             self._backend.start()
         with self.phase("deploy"):
             self._journal_templates()
-            self.backend.adopt(self.deploy_by(self)) if self.deploy_by else self.backend.deploy(
-                on_retry=self.journal_retry)
+            if self.deploy_by is None:
+                self.backend.deploy(on_retry=self.journal_retry)
+            else:  # drill up --empty: people deploy, the drill takes what they made
+                self.backend.adopt(self.deploy_by(self))
         # moto, botocore and the stack leave millions of long-lived objects; a full garbage
         # collection over them stops every thread for 0.2-0.5 s, which at 150x is a minute
         # of drill time without a probe. Freezing them keeps collections small while probing.
