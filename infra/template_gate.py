@@ -131,18 +131,18 @@ def _checked(files: tuple[tuple[str, str, str, str], ...]) -> CheckedTemplates:
     # Keyed by the files' digests: an edited template is checked again. Both contracts
     # first: they are quick, cfn-lint is not.
     templates = [Template(name, "primary" if name == PRIMARY else "dr", Path(path), digest,
-                          _load(Path(path))) for name, _region, path, digest in files]
+                          _load(Path(path), digest)) for name, _region, path, digest in files]
     for t in templates:
         _check_contract(t.name, t.path, t.body)
     warnings = [w for t, (_n, region, _p, _d) in zip(templates, files, strict=True)
-                for w in _lint(t.path, region)]
+                for w in _lint(t.path, region, t.sha256)]
     return CheckedTemplates(tuple(templates), tuple(warnings))
 
 
-def _load(path: Path) -> Any:
-    """The template as cfn-lint's loader reads it, kept on disk by its bytes as lint is:
+def _load(path: Path, digest: str) -> Any:
+    """The template as cfn-lint's loader reads it, kept on disk by its SHA-256 as lint is:
     importing cfn-lint alone costs 0.7 s a process."""
-    cached = _cache_file("body", path.read_bytes())
+    cached = _cache_file("body", digest)
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -159,12 +159,11 @@ def _load(path: Path) -> Any:
     return body
 
 
-def _cache_file(kind: str, *parts: bytes) -> Path:
-    """The disk cache's file for ``parts`` under the pinned cfn-lint and its rules."""
-    key = hashlib.sha256(f"{kind}\0{_CFN_LINT_VERSION}\0".encode())
+def _cache_file(kind: str, digest: str, region: str = "") -> Path:
+    """The disk cache's file for a template's SHA-256 (and region) under the pinned cfn-lint
+    and its rules."""
+    key = hashlib.sha256(f"{kind}\0{_CFN_LINT_VERSION}\0{region}\0{digest}\0".encode())
     key.update(LINT_CONFIG.read_bytes() if LINT_CONFIG.is_file() else b"")
-    for part in parts:
-        key.update(part)
     return lint_cache_dir() / f"{key.hexdigest()}.{kind}.json"
 
 
@@ -206,11 +205,11 @@ def lint_cache_dir() -> Path:
     return Path(base) / "streamflix-drill" / "cfn-lint"
 
 
-def _lint(path: Path, region: str) -> list[LintFinding]:
+def _lint(path: Path, region: str, digest: str) -> list[LintFinding]:
     """cfn-lint's warnings for ``path``; ConfigError naming every error-level finding."""
     if not LINT_CONFIG.is_file():  # the pinned rules, or no lint at all: never lint unpinned
         raise ConfigError(f"the cfn-lint rules configuration {str(LINT_CONFIG)!r} is missing")
-    found = _findings(path, region)
+    found = _findings(path, region, digest)
     errors = [f for f in found if f.severity == "error"]
     if errors:
         raise ConfigError(f"cfn-lint found {len(errors)} error(s) in {str(path)!r}, so it was "
@@ -218,9 +217,10 @@ def _lint(path: Path, region: str) -> list[LintFinding]:
     return [f for f in found if f.severity == "warning"]
 
 
-def _findings(path: Path, region: str) -> list[LintFinding]:
-    """Every cfn-lint finding for ``path`` in ``region``: from the disk cache, or linted."""
-    cached = _cache_file("lint", region.encode(), b"\0", path.read_bytes())
+def _findings(path: Path, region: str, digest: str) -> list[LintFinding]:
+    """Every cfn-lint finding for ``path`` (SHA-256 ``digest``) in ``region``: from the disk
+    cache, or linted."""
+    cached = _cache_file("lint", digest, region)
     try:
         return [LintFinding(**{**f, "file": str(path)})
                 for f in json.loads(cached.read_text(encoding="utf-8"))]
