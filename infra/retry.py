@@ -121,8 +121,10 @@ class RetryPolicy:
             client, waiter_name, self.sleep, **kwargs))
 
     def _backoff(self, state: Any) -> float:
-        # Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform
-        # share of min(cap, base * 2^(attempt-1)), as tenacity's wait_random_exponential.
+        # Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter",
+        # https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/): a uniform
+        # share of min(cap, base * 2^(attempt-1)), as tenacity's wait_random_exponential,
+        # whose draw from the global random a run's seed cannot reach.
         cap = min(self.max_wait_s, self.initial_wait_s * 2 ** (state.attempt_number - 1))
         return cap * self.jitter()
 
